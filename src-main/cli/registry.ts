@@ -1,0 +1,7 @@
+import type { CliCommand } from './command';
+
+/**
+ * Every `tcplab` subcommand, in the order `tcplab --help` lists them. Add a command by writing
+ * `commands/<name>.ts` (exporting a `CliCommand`) and one import plus one entry here.
+ */
+export const commands: CliCommand[] = [];

@@ -1,0 +1,150 @@
+/**
+ * Time as a value (design principle 3). Everything in the stack and the links reads time only
+ * through a Clock, so a lab or a test can drive it by hand and replay exactly.
+ * Times are milliseconds as floating-point numbers; their origin is the clock's own.
+ */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export interface Clock {
+  now(): number;
+  /** Calls `callback` once when the clock reaches `atMs` (or at once, asynchronously, if past). */
+  setTimer(atMs: number, callback: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle | null | undefined): void;
+}
+
+interface PendingTimer extends TimerHandle {
+  at: number;
+  seq: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that moves only when told. Timers due at the same time fire in the order they were set,
+ * so runs are deterministic. Backed by a binary heap: labs schedule millions of timers.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private insertion = 0;
+  private heap: PendingTimer[] = [];
+  private live = 0;
+
+  constructor(startMs = 0) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(atMs: number, callback: () => void): TimerHandle {
+    const timer: PendingTimer = {
+      id: this.nextId++,
+      at: Math.max(atMs, this.current),
+      seq: this.insertion++,
+      callback,
+      cancelled: false,
+    };
+    this.push(timer);
+    this.live++;
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle | null | undefined): void {
+    if (!handle) return;
+    const timer = handle as PendingTimer;
+    if (!timer.cancelled) {
+      timer.cancelled = true;
+      this.live--;
+    }
+  }
+
+  /** Number of timers still pending. */
+  pendingTimers(): number {
+    return this.live;
+  }
+
+  /** Time of the next pending timer, or undefined. */
+  nextTimerAt(): number | undefined {
+    this.dropCancelledTop();
+    return this.heap[0]?.at;
+  }
+
+  /** Fires every timer due at or before `targetMs` in time order, then sets the time to it. */
+  advanceTo(targetMs: number): void {
+    for (;;) {
+      this.dropCancelledTop();
+      const top = this.heap[0];
+      if (!top || top.at > targetMs) break;
+      this.pop();
+      top.cancelled = true;
+      this.live--;
+      this.current = Math.max(this.current, top.at);
+      top.callback();
+    }
+    this.current = Math.max(this.current, targetMs);
+  }
+
+  advanceBy(deltaMs: number): void {
+    this.advanceTo(this.current + deltaMs);
+  }
+
+  /**
+   * Runs timers until none is left or the limit is reached; returns the number fired.
+   * `untilMs` bounds simulated time so a periodic timer cannot loop forever.
+   */
+  runUntilIdle(untilMs = Number.POSITIVE_INFINITY, maxTimers = 10_000_000): number {
+    let fired = 0;
+    while (fired < maxTimers) {
+      const at = this.nextTimerAt();
+      if (at === undefined || at > untilMs) break;
+      this.advanceTo(at);
+      fired++;
+    }
+    return fired;
+  }
+
+  private dropCancelledTop(): void {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+  }
+
+  private less(a: PendingTimer, b: PendingTimer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(t: PendingTimer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): PendingTimer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
