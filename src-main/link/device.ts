@@ -1,0 +1,106 @@
+/**
+ * One interface for every frame device (design principle 4: devices are middleware).
+ * A TAP, an endpoint of the virtual link, the fault injector, the tracer and the pcapng writer all
+ * implement `Device`; the last three wrap another `Device` and forward to it, so they stack:
+ * `new Tracer(new FaultInjector(await TapDevice.open('tap0'), …), probes)`.
+ *
+ * Frames are whole Ethernet frames without FCS. A device never keeps a reference to a frame it was
+ * given after `send` returns unless it owns a copy (the virtual link copies, TAP writes at once),
+ * and a received frame belongs to the receiver (devices never reuse its buffer).
+ */
+import type { MacAddress } from './types';
+
+export type { MacAddress } from './types';
+
+/** What a sender attaches to a frame: the probe event that caused it (the ladder's arrow). */
+export interface SendMeta {
+  causeId?: number;
+}
+
+/** What a device attaches to a received frame. */
+export interface ReceiveMeta {
+  /** Arrival time on the device's clock, milliseconds. */
+  t: number;
+  /** Set by devices that know which event put the frame on the wire (the virtual link does). */
+  causeId?: number;
+}
+
+export type FrameListener = (frame: Uint8Array, meta: ReceiveMeta) => void;
+
+export interface DeviceStats {
+  rxFrames: number;
+  rxBytes: number;
+  txFrames: number;
+  txBytes: number;
+  /** Frames this device dropped, by named reason (e.g. 'queue-full', 'loss', 'write-error'). */
+  drops: Record<string, number>;
+  /** Device-specific extra counters (duplicated, reordered, corrupted …). */
+  extra?: Record<string, number>;
+}
+
+export interface Device {
+  /** Interface name, e.g. 'tap0' or 'vlink0.a'. */
+  readonly name: string;
+  /** Largest IP packet (Ethernet payload) the device carries, bytes. */
+  readonly mtu: number;
+  /**
+   * A MAC the device suggests for the endpoint using it (the virtual link assigns one per side),
+   * or null when the user of the device must choose (a TAP's own MAC belongs to the kernel side).
+   */
+  readonly mac: MacAddress | null;
+  /** Queues or writes one frame. Never throws for a transmission failure: it counts a drop. */
+  send(frame: Uint8Array, meta?: SendMeta): void;
+  /** Sets the one listener for received frames (null detaches). Wrappers install their own. */
+  onReceive(listener: FrameListener | null): void;
+  /** Stops receiving, releases the fd/timers, lets the process exit. Idempotent. */
+  close(): Promise<void>;
+  stats(): DeviceStats;
+}
+
+export function emptyStats(): DeviceStats {
+  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, drops: {} };
+}
+
+/** Increments a named drop counter. */
+export function countDrop(stats: DeviceStats, reason: string, n = 1): void {
+  stats.drops[reason] = (stats.drops[reason] ?? 0) + n;
+}
+
+/** Base for wrappers: forwards everything to the inner device. */
+export abstract class DeviceWrapper implements Device {
+  protected listener: FrameListener | null = null;
+
+  constructor(protected readonly inner: Device) {
+    inner.onReceive((frame, meta) => this.receiveFromInner(frame, meta));
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get mtu(): number {
+    return this.inner.mtu;
+  }
+  get mac(): MacAddress | null {
+    return this.inner.mac;
+  }
+
+  send(frame: Uint8Array, meta?: SendMeta): void {
+    this.inner.send(frame, meta);
+  }
+
+  onReceive(listener: FrameListener | null): void {
+    this.listener = listener;
+  }
+
+  protected receiveFromInner(frame: Uint8Array, meta: ReceiveMeta): void {
+    this.listener?.(frame, meta);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  stats(): DeviceStats {
+    return this.inner.stats();
+  }
+}

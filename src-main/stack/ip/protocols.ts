@@ -1,0 +1,53 @@
+/**
+ * The seam between the IP layer and the transport protocols (UDP, TCP, ICMP users).
+ * Agreed in /tmp/team/stack-seams.md; keep these shapes stable — TCP codes against them.
+ */
+
+/** A reassembled, checked datagram for a transport protocol. */
+export interface Ipv4Datagram {
+  src: number; // u32 addresses
+  dst: number;
+  protocol: number;
+  ttl: number;
+  dscp: number;
+  ecn: number;
+  identification: number;
+  payload: Uint8Array; // transport header + data
+  causeId: number; // probe event id of its arrival (ladder arrows)
+  ifname: string;
+}
+
+/** An ICMP error that quotes one of our datagrams, routed to the protocol that sent it. */
+export interface IcmpErrorReport {
+  type: number;
+  code: number;
+  nextHopMtu?: number;
+  errno: 'ECONNREFUSED' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EMSGSIZE' | 'ETIMEDOUT' | 'EPROTO';
+  quotedSrc: number;
+  quotedDst: number;
+  quotedProtocol: number;
+  quotedTransport: Uint8Array; // first >= 8 bytes of the quoted transport header
+  causeId: number;
+}
+
+export interface IpProtocolHandler {
+  receive(datagram: Ipv4Datagram): void;
+  icmpError?(report: IcmpErrorReport): void;
+  /** true if a port is open; lets the IP layer send ICMP port unreachable for UDP */
+}
+
+export interface Ipv4SendRequest {
+  src?: number;
+  dst: number;
+  protocol: number;
+  payload: Uint8Array;
+  ttl?: number;
+  dontFragment?: boolean;
+  dscp?: number;
+  ecn?: number;
+  causeId?: number;
+}
+
+export type Ipv4SendResult =
+  | { ok: true }
+  | { ok: false; errno: 'EHOSTUNREACH' | 'ENETUNREACH' | 'EMSGSIZE' | 'ENOBUFS' };
