@@ -55,3 +55,8 @@ function usageError(io: CliIo, command: CliCommand | undefined, message: string)
 function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 }
+
+// Run directly in development: `npx tsx src-main/cli/main.ts <command> ...`.
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}
