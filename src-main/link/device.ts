@@ -4,9 +4,9 @@
  * implement `Device`; the last three wrap another `Device` and forward to it, so they stack:
  * `new Tracer(new FaultInjector(await TapDevice.open('tap0'), …), probes)`.
  *
- * Frames are whole Ethernet frames without FCS. A device never keeps a reference to a frame it was
- * given after `send` returns unless it owns a copy (the virtual link copies, TAP writes at once),
- * and a received frame belongs to the receiver (devices never reuse its buffer).
+ * Frames are whole Ethernet frames without FCS. `send` hands the frame over: the caller must not
+ * modify it afterwards (the virtual link delivers the same bytes later, zero-copy). A received
+ * frame belongs to the receiver: devices never reuse its buffer.
  */
 import type { MacAddress } from './types';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { TapDevice } from '../../src-main/link/tap';
-import { Netns, uniqueSuffix } from './netns';
+import { Netns, sh, uniqueSuffix } from './netns';
 
 /**
  * A TAP that tcplab holds, with the kernel's side of it in a fresh network namespace.
@@ -38,7 +38,6 @@ export async function createTapInNetns(prefix: string, opts: { mtu?: number } = 
   let ns: Netns | null = null;
   try {
     ns = Netns.create(prefix);
-    const { sh } = await import('./netns');
     sh('ip', ['link', 'set', ifname, 'netns', ns.name]);
     ns.run('sysctl', ['-q', '-w', `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
     ns.run('ip', ['addr', 'add', `${KERNEL_ADDR}/24`, 'dev', ifname]);

@@ -1,0 +1,200 @@
+/**
+ * Seeded link impairments shared by the virtual link and the fault injector. One `ImpairedChannel`
+ * is one direction: it takes frames in, decides their fate with the injected RandomSource, and
+ * delivers the survivors later on the injected Clock. Same seed + same traffic = same run.
+ *
+ * Order per frame (as on a real link): tail-drop at the transmit queue, serialisation at the
+ * bandwidth, loss (Bernoulli or Gilbert–Elliott), corruption, propagation delay + jitter,
+ * reordering (an extra hold-back so later frames overtake), duplication.
+ */
+import type { Clock } from '@shared/sim/clock';
+import type { RandomSource } from '@shared/sim/random';
+import { countDrop, type DeviceStats } from './device';
+
+export interface GilbertElliott {
+  /** P(good → bad) per frame. */
+  pGoodToBad: number;
+  /** P(bad → good) per frame. */
+  pBadToGood: number;
+  /** Loss probability in the good state (default 0). */
+  lossGood?: number;
+  /** Loss probability in the bad state (default 1). */
+  lossBad?: number;
+}
+
+export interface ImpairmentConfig {
+  /** Bits per second; 0/undefined = infinitely fast (no serialisation delay, no queue). */
+  bandwidthBps?: number;
+  /** One-way propagation delay, ms. */
+  delayMs?: number;
+  /** Uniform extra delay in [0, jitterMs] per frame; may reorder frames, as in netem. */
+  jitterMs?: number;
+  /** Transmit queue limit in bytes (tail drop), only with a bandwidth. Default 64 KiB. */
+  queueLimitBytes?: number;
+  /** Transmit queue limit in frames (tail drop), only with a bandwidth. Default 1000. */
+  queueLimitFrames?: number;
+  /** Bernoulli loss probability per frame. */
+  loss?: number;
+  /** Burst loss; replaces `loss` when set. */
+  gilbertElliott?: GilbertElliott;
+  /** Probability a frame is delivered twice. */
+  duplicate?: number;
+  /** Probability a frame is held back by `reorderDelayMs` so that later frames overtake it. */
+  reorder?: number;
+  /** Hold-back for reordered frames, ms (default max(1, delayMs)). */
+  reorderDelayMs?: number;
+  /** Probability one random bit of the frame is flipped (beyond the 14-byte Ethernet header). */
+  corrupt?: number;
+}
+
+export type Deliver = (frame: Uint8Array, causeId: number | undefined) => void;
+
+export function isTransparent(cfg: ImpairmentConfig): boolean {
+  return !(
+    cfg.bandwidthBps ||
+    cfg.delayMs ||
+    cfg.jitterMs ||
+    cfg.loss ||
+    cfg.gilbertElliott ||
+    cfg.duplicate ||
+    cfg.reorder ||
+    cfg.corrupt
+  );
+}
+
+function checkProbability(name: string, p: number | undefined): void {
+  if (p !== undefined && !(p >= 0 && p <= 1)) throw new RangeError(`impairment ${name}: expected a probability in [0, 1], found ${p}`);
+}
+
+export function validateImpairment(cfg: ImpairmentConfig): void {
+  checkProbability('loss', cfg.loss);
+  checkProbability('duplicate', cfg.duplicate);
+  checkProbability('reorder', cfg.reorder);
+  checkProbability('corrupt', cfg.corrupt);
+  if (cfg.gilbertElliott) {
+    const g = cfg.gilbertElliott;
+    checkProbability('gilbertElliott.pGoodToBad', g.pGoodToBad);
+    checkProbability('gilbertElliott.pBadToGood', g.pBadToGood);
+    checkProbability('gilbertElliott.lossGood', g.lossGood);
+    checkProbability('gilbertElliott.lossBad', g.lossBad);
+  }
+  for (const k of ['bandwidthBps', 'delayMs', 'jitterMs', 'queueLimitBytes', 'queueLimitFrames', 'reorderDelayMs'] as const) {
+    const v = cfg[k];
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(`impairment ${k}: expected a finite number >= 0, found ${v}`);
+  }
+}
+
+export class ImpairedChannel {
+  private txFreeAt = 0;
+  /** Serialisation end times of frames still in the transmit queue (FIFO). */
+  private readonly queueEnds: number[] = [];
+  private readonly queueSizes: number[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  private geBad = false;
+
+  constructor(
+    private cfg: ImpairmentConfig,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+    private readonly deliver: Deliver,
+    /** Counters: drops 'queue-full', 'loss'; extra 'duplicated', 'reordered', 'corrupted'. */
+    readonly stats: DeviceStats,
+  ) {
+    validateImpairment(cfg);
+    stats.extra ??= {};
+  }
+
+  configure(cfg: ImpairmentConfig): void {
+    validateImpairment(cfg);
+    this.cfg = cfg;
+  }
+
+  get config(): ImpairmentConfig {
+    return this.cfg;
+  }
+
+  /** Bytes waiting in the transmit queue now. */
+  queueBytes(): number {
+    this.drainQueue(this.clock.now());
+    return this.queuedBytes;
+  }
+
+  private drainQueue(now: number): void {
+    while (this.queueHead < this.queueEnds.length && this.queueEnds[this.queueHead]! <= now) {
+      this.queuedBytes -= this.queueSizes[this.queueHead]!;
+      this.queueHead++;
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queueEnds.length) {
+      this.queueEnds.splice(0, this.queueHead);
+      this.queueSizes.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  submit(frame: Uint8Array, causeId: number | undefined): void {
+    const cfg = this.cfg;
+    const now = this.clock.now();
+    let departAt = now;
+    if (cfg.bandwidthBps) {
+      this.drainQueue(now);
+      const frames = this.queueEnds.length - this.queueHead;
+      const limitBytes = cfg.queueLimitBytes ?? 65536;
+      const limitFrames = cfg.queueLimitFrames ?? 1000;
+      if (frames >= limitFrames || this.queuedBytes + frame.length > limitBytes) {
+        countDrop(this.stats, 'queue-full');
+        return;
+      }
+      // Ethernet on the wire adds preamble+SFD 8, FCS 4, inter-frame gap 12 bytes.
+      const wireBits = (frame.length + 24) * 8;
+      const start = Math.max(now, this.txFreeAt);
+      departAt = start + (wireBits * 1000) / cfg.bandwidthBps;
+      this.txFreeAt = departAt;
+      this.queueEnds.push(departAt);
+      this.queueSizes.push(frame.length);
+      this.queuedBytes += frame.length;
+    }
+    if (this.lose()) {
+      countDrop(this.stats, 'loss');
+      return;
+    }
+    let bytes = frame;
+    if (cfg.corrupt && this.random.next() < cfg.corrupt && frame.length > 14) {
+      bytes = frame.slice();
+      const bit = 14 * 8 + this.random.int((frame.length - 14) * 8);
+      bytes[bit >> 3]! ^= 1 << (bit & 7);
+      this.stats.extra!.corrupted = (this.stats.extra!.corrupted ?? 0) + 1;
+    }
+    let arriveAt = departAt + (cfg.delayMs ?? 0);
+    if (cfg.jitterMs) arriveAt += this.random.next() * cfg.jitterMs;
+    if (cfg.reorder && this.random.next() < cfg.reorder) {
+      arriveAt += cfg.reorderDelayMs ?? Math.max(1, cfg.delayMs ?? 0);
+      this.stats.extra!.reordered = (this.stats.extra!.reordered ?? 0) + 1;
+    }
+    const duplicate = cfg.duplicate !== undefined && cfg.duplicate > 0 && this.random.next() < cfg.duplicate;
+    if (arriveAt <= now && !cfg.bandwidthBps) {
+      this.deliver(bytes, causeId);
+    } else {
+      this.clock.setTimer(arriveAt, () => this.deliver(bytes, causeId));
+    }
+    if (duplicate) {
+      this.stats.extra!.duplicated = (this.stats.extra!.duplicated ?? 0) + 1;
+      const copy = bytes.slice();
+      this.clock.setTimer(arriveAt, () => this.deliver(copy, causeId));
+    }
+  }
+
+  private lose(): boolean {
+    const ge = this.cfg.gilbertElliott;
+    if (ge) {
+      // Transition first, then lose with the probability of the state we are in.
+      if (this.geBad) {
+        if (this.random.next() < ge.pBadToGood) this.geBad = false;
+      } else if (this.random.next() < ge.pGoodToBad) this.geBad = true;
+      const p = this.geBad ? (ge.lossBad ?? 1) : (ge.lossGood ?? 0);
+      return p > 0 && this.random.next() < p;
+    }
+    const p = this.cfg.loss;
+    return p !== undefined && p > 0 && this.random.next() < p;
+  }
+}
