@@ -91,7 +91,7 @@ export class VegasCongestion extends BaseCongestion {
         this.roundEndSeq = s.sndNxt;
         return false;
       }
-      if (((s.ackSeq - this.roundEndSeq) | 0) > 0 || s.ackSeq === this.roundEndSeq) {
+      if (((s.ackSeq - this.roundEndSeq) | 0) > 0) {
         this.roundEndSeq = s.sndNxt;
         return true;
       }
