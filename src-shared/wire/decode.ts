@@ -1,0 +1,97 @@
+/**
+ * `decodePacket`: one captured frame -> a layered, plain result, decoded as far as it safely can,
+ * with what broke recorded in `error` (it never throws). The layers come from the registry
+ * tables; importing this module loads every protocol module so they register themselves.
+ */
+import type { ArpRepr } from './arp';
+import type { EthernetLink, VlanTag } from './ethernet';
+import type { IcmpQuoted, IcmpRepr } from './icmp';
+import type { Ipv4Repr } from './ipv4';
+import type { NullLink, RawLink, Sll2Link, SllLink } from './linklayers';
+import type { TcpRepr } from './tcp';
+import type { UdpRepr } from './udp';
+import { WireError, malformedError } from './errors';
+import { linkTypes, recordError } from './registry';
+// Side-effect imports: each module registers its layer decoder into the table below it.
+import './ethernet';
+import './linklayers';
+import './arp';
+import './ipv4';
+import './icmp';
+import './udp';
+import './tcp';
+
+export type LinkInfo = EthernetLink | SllLink | Sll2Link | NullLink | RawLink;
+
+export interface DecodedPacket {
+  linkType: number;
+  /** Bytes captured (the buffer's length). */
+  capturedLength: number;
+  /** Bytes the frame had on the wire (pcap orig_len); >= capturedLength. */
+  origLength: number;
+  link: LinkInfo | undefined;
+  /** 802.1Q tags, outermost first (same array as `link.vlan` for Ethernet). */
+  vlan: VlanTag[] | undefined;
+  /** The network protocol as an EtherType, whatever the link type. */
+  etherType: number | undefined;
+  /** Frame offset of the network-layer header. */
+  networkOffset: number | undefined;
+  arp: ArpRepr | undefined;
+  ipv4: Ipv4Repr | undefined;
+  /** The IP payload as captured (clipped to the IP total length). */
+  ipPayload: Uint8Array | undefined;
+  ipPayloadOffset: number | undefined;
+  /** Frame offset of the transport header (absent for non-first fragments). */
+  transportOffset: number | undefined;
+  icmp: IcmpRepr | undefined;
+  /** For ICMP errors: the quoted datagram's IP header and first 8 payload bytes. */
+  icmpQuoted: IcmpQuoted | undefined;
+  udp: UdpRepr | undefined;
+  tcp: TcpRepr | undefined;
+  /** Frame offset of the transport payload. */
+  appOffset: number | undefined;
+  /** The first thing that broke; later layers were not decoded past it when it mattered. */
+  error: WireError | undefined;
+  /** The capture ended before the frame did (snap length), somewhere in a decoded layer. */
+  truncated: boolean;
+}
+
+/**
+ * Decodes one frame. `origLength` is the length on the wire (pcap `orig_len`), default the
+ * captured length; bytes beyond the capture are "truncated", lengths beyond the wire "malformed".
+ */
+export function decodePacket(linkType: number, bytes: Uint8Array, origLength: number = bytes.length): DecodedPacket {
+  const pkt: DecodedPacket = {
+    linkType,
+    capturedLength: bytes.length,
+    origLength: origLength > bytes.length ? origLength : bytes.length,
+    link: undefined,
+    vlan: undefined,
+    etherType: undefined,
+    networkOffset: undefined,
+    arp: undefined,
+    ipv4: undefined,
+    ipPayload: undefined,
+    ipPayloadOffset: undefined,
+    transportOffset: undefined,
+    icmp: undefined,
+    icmpQuoted: undefined,
+    udp: undefined,
+    tcp: undefined,
+    appOffset: undefined,
+    error: undefined,
+    truncated: false,
+  };
+  const decoder = linkTypes.get(linkType);
+  if (decoder === undefined) {
+    pkt.error = malformedError('link', 'link type', 0, 'a registered link type', linkType);
+    return pkt;
+  }
+  try {
+    decoder(pkt, bytes, 0, bytes.length, pkt.origLength);
+  } catch (e) {
+    // A layer decoder must not throw; if one does anyway, report it rather than crash a capture.
+    recordError(pkt, e instanceof WireError ? e : new WireError('malformed', 'internal', String(e), 0, 'no exception', 'exception'));
+  }
+  return pkt;
+}
