@@ -1,0 +1,1809 @@
+/**
+ * One TCP connection (the TCB of RFC 9293 §3.3.1) as a state machine over segment values.
+ *
+ * Design principle 2: no I/O inside. The connection consumes segments (`handleSegment`) and user
+ * calls (`write`, `read`, `shutdown`, `close`, `abort`), and hands every segment it wants sent to
+ * `env.output(segment, causeId)`; timers go through the injected Clock. The sender half
+ * (SND.*, send buffer, retransmission, RTO, congestion control, persist, keep-alive) and the
+ * receiver half (RCV.*, receive buffer, out-of-order assembler, window, delayed ACK) are kept in
+ * separate groups of fields and methods, like gVisor's snd.go and rcv.go.
+ *
+ * Section numbers refer to RFC 9293 unless another RFC is named.
+ */
+import type { Clock, TimerHandle } from '@shared/sim/clock';
+import type { ProbeBus, ProbeValue } from '@shared/model/probe';
+import { seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '@shared/wire/seq';
+import { createCongestionControl, type CongestionControl, type CongestionName } from './congestion';
+import { Assembler, ByteRing } from './buffers';
+import { RtoEstimator } from './rtt';
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  flagString,
+  optionsLength,
+  segLen,
+  type TcpOption,
+  type TcpSegment,
+} from './segment';
+
+export type TcpState =
+  | 'CLOSED'
+  | 'LISTEN'
+  | 'SYN-SENT'
+  | 'SYN-RECEIVED'
+  | 'ESTABLISHED'
+  | 'FIN-WAIT-1'
+  | 'FIN-WAIT-2'
+  | 'CLOSE-WAIT'
+  | 'CLOSING'
+  | 'LAST-ACK'
+  | 'TIME-WAIT';
+
+export type TcpErrno = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ENOTCONN' | 'ECONNABORTED';
+
+export type TimerName = 'rto' | 'persist' | 'keepalive' | 'delack' | 'time-wait' | 'fin-wait-2';
+
+export interface TcpConfig {
+  /** MSS we advertise: interface MTU − 40 (RFC 9293 §3.7.1, RFC 6691). */
+  mss: number;
+  sendBufferSize: number;
+  receiveBufferSize: number;
+  /** TIME-WAIT duration, 2×MSL (§3.3.2; Linux TCP_TIMEWAIT_LEN = 60 s). */
+  timeWaitMs: number;
+  /** An orphaned FIN-WAIT-2 gives up after this (Linux tcp_fin_timeout = 60 s). */
+  finWait2TimeoutMs: number;
+  minRtoMs: number;
+  maxRtoMs: number;
+  initialRtoMs: number;
+  /** SYN retransmissions before connect fails with ETIMEDOUT (Linux tcp_syn_retries = 6). */
+  synRetries: number;
+  /** SYN-ACK retransmissions (Linux tcp_synack_retries = 5). */
+  synAckRetries: number;
+  /** Data retransmissions before the connection fails with ETIMEDOUT (Linux tcp_retries2 = 15). */
+  retries2: number;
+  /** Delayed-ACK timeout (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3: at most 500 ms); 0 disables delaying. */
+  delayedAckMs: number;
+  /** TCP_NODELAY: disables Nagle's algorithm (RFC 1122 §4.2.3.4). */
+  noDelay: boolean;
+  keepAlive: boolean;
+  /** TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (Linux 7200 s, 75 s, 9). */
+  keepIdleMs: number;
+  keepIntervalMs: number;
+  keepCount: number;
+  windowScaling: boolean;
+  sack: boolean;
+  timestamps: boolean;
+  congestion: CongestionName;
+  initialWindow: 'rfc5681' | 'rfc6928' | number;
+  /** Bound on out-of-order ranges the receiver keeps. */
+  maxOutOfOrderRanges: number;
+  /** Duplicate-ACK threshold for fast retransmit (RFC 5681 §3.2: 3). */
+  dupThresh: number;
+  /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
+  challengeAckLimit: number;
+}
+
+export const DEFAULT_TCP_CONFIG: TcpConfig = {
+  mss: 1460,
+  sendBufferSize: 256 * 1024,
+  receiveBufferSize: 256 * 1024,
+  timeWaitMs: 60_000,
+  finWait2TimeoutMs: 60_000,
+  minRtoMs: 200,
+  maxRtoMs: 120_000,
+  initialRtoMs: 1000,
+  synRetries: 6,
+  synAckRetries: 5,
+  retries2: 15,
+  delayedAckMs: 200,
+  noDelay: false,
+  keepAlive: false,
+  keepIdleMs: 7_200_000,
+  keepIntervalMs: 75_000,
+  keepCount: 9,
+  windowScaling: true,
+  sack: true,
+  timestamps: true,
+  congestion: 'cubic',
+  initialWindow: 'rfc6928',
+  maxOutOfOrderRanges: 32,
+  dupThresh: 3,
+  challengeAckLimit: 1000,
+};
+
+export interface Endpoints {
+  localAddr: number;
+  localPort: number;
+  remoteAddr: number;
+  remotePort: number;
+}
+
+/** What the connection needs from outside. */
+export interface TcpConnectionEnv {
+  clock: Clock;
+  probes?: ProbeBus;
+  /** Sends a segment; `causeId` is the probe event that made it (the ladder's arrow). */
+  output(segment: TcpSegment, causeId: number | undefined): void;
+  /** RFC 5961 §7: a shared budget of challenge ACKs; returns false when spent. */
+  allowChallengeAck?(now: number): boolean;
+  /** 32-bit random numbers (timestamp offset). */
+  random?(): number;
+}
+
+/** Notifications to the owner (socket layer, listener). All optional. */
+export interface TcpConnectionEvents {
+  stateChange?(from: TcpState, to: TcpState, cause: string): void;
+  established?(): void;
+  readable?(): void;
+  writable?(): void;
+  /** The connection reached CLOSED; `errno` is null for an orderly end. */
+  closed?(errno: TcpErrno | null): void;
+}
+
+interface SackRange {
+  start: SeqNum;
+  end: SeqNum;
+}
+
+const SYNCHRONIZED_DATA_STATES: ReadonlySet<TcpState> = new Set([
+  'ESTABLISHED',
+  'CLOSE-WAIT',
+  'FIN-WAIT-1',
+  'CLOSING',
+  'LAST-ACK',
+]);
+
+function endpointName(e: Endpoints): string {
+  const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  return `${ip(e.localAddr)}:${e.localPort}-${ip(e.remoteAddr)}:${e.remotePort}`;
+}
+
+export class TcpConnection {
+  readonly config: TcpConfig;
+  readonly subject: string;
+  events: TcpConnectionEvents = {};
+  state: TcpState = 'CLOSED';
+  /** The errno the connection ended with (null while open or after an orderly close). */
+  error: TcpErrno | null = null;
+  /** Opened by LISTEN (passive) rather than connect (active). */
+  passiveOpen = false;
+  /** close() was called: nobody will read any more (Linux "orphan"). */
+  orphaned = false;
+
+  // ---- sender (SND.*) ----
+  iss: SeqNum = seq(0);
+  sndUna: SeqNum = seq(0);
+  sndNxt: SeqNum = seq(0);
+  /** Highest sequence number sent (BSD snd_max); SND.NXT goes back to SND.UNA after an RTO. */
+  sndMax: SeqNum = seq(0);
+  /** Send window in bytes (already scaled). */
+  sndWnd = 0;
+  sndWl1: SeqNum = seq(0);
+  sndWl2: SeqNum = seq(0);
+  /** MAX.SND.WND of RFC 5961 §5.2 and RFC 9293 §3.8.6.2.1. */
+  maxSndWnd = 0;
+  /** Window-scale shift applied to windows the peer sends (RFC 7323 §2.3). */
+  sndShift = 0;
+  /** Peer's MSS option (RFC 9293 §3.7.1: 536 when absent). */
+  peerMss = 536;
+  readonly sendBuffer: ByteRing;
+  /** Sequence number of the first byte in the send buffer. */
+  private bufSeq: SeqNum = seq(0);
+  private finQueued = false;
+  private synAcked = false;
+  readonly rtt: RtoEstimator;
+  private rttTiming: { end: SeqNum; at: number } | null = null;
+  /** Consecutive retransmission timeouts without progress. */
+  retransmits = 0;
+  cc: CongestionControl;
+  dupAcks = 0;
+  inRecovery = false;
+  recoveryPoint: SeqNum = seq(0);
+  /** RFC 6582 `recover`: no new fast retransmit for losses older than the last RTO. */
+  private recover: SeqNum | null = null;
+  /** RFC 6675 HighRxt: highest sequence retransmitted in this recovery. */
+  private highRxt: SeqNum = seq(0);
+  /** SACK scoreboard: ranges above SND.UNA the peer reported (RFC 2018, RFC 6675 lite). */
+  private sacked: SackRange[] = [];
+  private persistBackoffs = 0;
+  private keepaliveProbes = 0;
+  private lastReceiveAt = 0;
+  /** Counters of what happened (retransmissions etc.) for labs and tests. */
+  readonly stats = {
+    segmentsIn: 0,
+    segmentsOut: 0,
+    retransmits: 0,
+    fastRetransmits: 0,
+    rtoExpirations: 0,
+    dupAcksIn: 0,
+    challengeAcks: 0,
+    zeroWindowProbes: 0,
+    keepaliveProbes: 0,
+    outOfOrderSegments: 0,
+    droppedSegments: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+
+  // ---- receiver (RCV.*) ----
+  irs: SeqNum = seq(0);
+  rcvNxt: SeqNum = seq(0);
+  /** Right edge of the window last advertised (RCV.NXT + RCV.WND when we sent it). */
+  private rcvAdvRight: SeqNum = seq(0);
+  /** Our window-scale shift (what we announce in our SYN). */
+  rcvShift = 0;
+  private ourShift = 0;
+  readonly receiveBuffer: ByteRing;
+  readonly assembler: Assembler;
+  /** Sequence number of the peer's FIN once seen (possibly out of order). */
+  private peerFinSeq: SeqNum | null = null;
+  /** The peer's FIN was processed: no more data will come. */
+  finReceived = false;
+  /** shutdown(SHUT_RD): incoming data is acknowledged and dropped. */
+  private readShut = false;
+  /** shutdown(SHUT_WR) or close(): no more writes. */
+  writeShut = false;
+  private fullSegmentsUnacked = 0;
+
+  // ---- options (RFC 7323, RFC 2018) ----
+  wsOk = false;
+  sackOk = false;
+  tsOk = false;
+  private tsOffset = 0;
+  private tsRecent = 0;
+  private tsRecentAt = 0;
+  private lastAckSent: SeqNum = seq(0);
+
+  private timers = new Map<TimerName, TimerHandle>();
+  private challengeWindowStart = -Infinity;
+  private challengeCount = 0;
+  /** Id of the probe event being handled (cause of what we send now). */
+  private currentCause: number | undefined;
+
+  constructor(
+    readonly endpoints: Endpoints,
+    private readonly env: TcpConnectionEnv,
+    config: Partial<TcpConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_TCP_CONFIG, ...config };
+    this.subject = endpointName(endpoints);
+    this.sendBuffer = new ByteRing(this.config.sendBufferSize);
+    this.receiveBuffer = new ByteRing(this.config.receiveBufferSize);
+    this.assembler = new Assembler(this.config.maxOutOfOrderRanges);
+    this.rtt = new RtoEstimator({
+      minRtoMs: this.config.minRtoMs,
+      maxRtoMs: this.config.maxRtoMs,
+      initialRtoMs: this.config.initialRtoMs,
+      granularityMs: 1,
+    });
+    this.cc = createCongestionControl(this.config.congestion, { initialWindow: this.config.initialWindow });
+    // Our window-scale shift: the smallest that lets the receive buffer be advertised (RFC 7323 §2.3, max 14).
+    let shift = 0;
+    while (shift < 14 && this.config.receiveBufferSize >> shift > 0xffff) shift++;
+    this.ourShift = shift;
+    this.tsOffset = env.random ? env.random() >>> 0 : 0;
+  }
+
+  private now(): number {
+    return this.env.clock.now();
+  }
+
+  // =====================================================================================
+  // Opening
+  // =====================================================================================
+
+  /** Active OPEN (§3.10.1): send SYN, enter SYN-SENT. */
+  connect(iss: SeqNum, causeId?: number): void {
+    if (this.state !== 'CLOSED') throw new Error(`connect in state ${this.state}`);
+    this.passiveOpen = false;
+    this.initSend(iss);
+    this.setState('SYN-SENT', 'active open (send SYN)');
+    this.currentCause = causeId;
+    this.sendSyn(false);
+    this.armRto();
+  }
+
+  /** Passive OPEN (§3.10.1): wait in LISTEN; the ISS is chosen when a SYN arrives. */
+  listen(issForSyn: () => SeqNum): void {
+    if (this.state !== 'CLOSED' && this.state !== 'LISTEN') throw new Error(`listen in state ${this.state}`);
+    this.passiveOpen = true;
+    this.issForSyn = issForSyn;
+    this.setState('LISTEN', 'passive open');
+  }
+  private issForSyn: (() => SeqNum) | null = null;
+
+  private initSend(iss: SeqNum): void {
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.bufSeq = seqAdd(iss, 1);
+    this.synAcked = false;
+  }
+
+  /**
+   * A connection created straight into ESTABLISHED from a valid SYN cookie (RFC 4987 §3.6):
+   * the layer decoded ISS, IRS and the MSS from the cookie ACK.
+   */
+  establishFromCookie(p: {
+    iss: SeqNum;
+    irs: SeqNum;
+    peerMss: number;
+    window: number;
+    wscale: number | null;
+    sackOk: boolean;
+    tsecr: number | null;
+    tsval: number | null;
+    ack: SeqNum;
+    seq: SeqNum;
+  }): void {
+    this.passiveOpen = true;
+    this.initSend(p.iss);
+    this.sndUna = seqAdd(p.iss, 1);
+    this.sndNxt = this.sndUna;
+    this.sndMax = this.sndUna;
+    this.synAcked = true;
+    this.irs = p.irs;
+    this.rcvNxt = seqAdd(p.irs, 1);
+    this.lastAckSent = this.rcvNxt;
+    this.peerMss = p.peerMss;
+    this.wsOk = this.config.windowScaling && p.wscale !== null;
+    this.sndShift = this.wsOk ? Math.min(14, p.wscale!) : 0;
+    this.rcvShift = this.wsOk ? this.ourShift : 0;
+    this.sackOk = this.config.sack && p.sackOk;
+    this.tsOk = this.config.timestamps && p.tsval !== null && p.tsecr !== null;
+    if (this.tsOk) {
+      this.tsRecent = p.tsval!;
+      this.tsRecentAt = this.now();
+    }
+    this.sndWnd = p.window << this.sndShift;
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = p.seq;
+    this.sndWl2 = p.ack;
+    this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.receiveBuffer.capacity, 0xffff << this.rcvShift));
+    this.cc.init(this.effectiveMss(), this.now());
+    this.setState('ESTABLISHED', 'rcv ACK with valid SYN cookie');
+    this.onEstablished();
+  }
+
+  // =====================================================================================
+  // User calls
+  // =====================================================================================
+
+  /** SEND (§3.10.2): queues what fits in the send buffer; returns the bytes taken. */
+  write(data: Uint8Array, causeId?: number): number {
+    if (this.writeShut) throw new TcpError('EPIPE', 'send after shutdown(SHUT_WR) or close');
+    switch (this.state) {
+      case 'CLOSED':
+        throw new TcpError(this.error ?? 'ENOTCONN', 'connection is closed');
+      case 'LISTEN':
+        throw new TcpError('ENOTCONN', 'socket is listening');
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+      case 'CLOSING':
+      case 'LAST-ACK':
+      case 'TIME-WAIT':
+        throw new TcpError('EPIPE', `connection closing (${this.state})`);
+      default:
+        break;
+    }
+    const n = this.sendBuffer.append(data);
+    if (n > 0) {
+      this.currentCause = causeId;
+      this.trySend();
+    }
+    return n;
+  }
+
+  /** Bytes that can be written now. */
+  get writableBytes(): number {
+    return this.sendBuffer.free;
+  }
+
+  /** Bytes waiting to be read. */
+  get readableBytes(): number {
+    return this.receiveBuffer.length;
+  }
+
+  /** True once the peer's FIN arrived and every byte before it was read. */
+  get readEof(): boolean {
+    return (this.finReceived || this.readShut) && this.receiveBuffer.length === 0;
+  }
+
+  /** RECEIVE (§3.10.3): takes up to `max` bytes; may send a window update. */
+  read(max: number, causeId?: number): Uint8Array {
+    const before = this.advertisedWindow();
+    const out = this.receiveBuffer.read(max);
+    if (out.length > 0 && this.isSynchronized()) {
+      // Window update (§3.8.6.2.2 with Linux's tcp_cleanup_rbuf rule): tell the peer when the
+      // window we may now offer is at least twice what it last saw, or reopens from below one MSS.
+      if (this.updateRightEdge()) {
+        const after = this.advertisedWindow();
+        if (after >= 2 * before || before < this.rcvMss()) {
+          this.currentCause = causeId;
+          this.sendAck();
+        }
+      }
+    }
+    return out;
+  }
+
+  /** shutdown(2). */
+  shutdown(how: 'read' | 'write' | 'both', causeId?: number): void {
+    this.currentCause = causeId;
+    if (how === 'read' || how === 'both') {
+      this.readShut = true;
+      this.receiveBuffer.clear();
+      this.assembler.clear();
+    }
+    if (how === 'write' || how === 'both') this.closeSending('shutdown(SHUT_WR)');
+  }
+
+  /**
+   * CLOSE (§3.10.4) of a socket nobody will read from again. Unread data makes it an abort
+   * (RFC 2525 §2.17, Linux tcp_close), SO_LINGER 0 is `abort()` by the caller.
+   */
+  close(causeId?: number): void {
+    this.currentCause = causeId;
+    this.orphaned = true;
+    switch (this.state) {
+      case 'CLOSED':
+        return;
+      case 'LISTEN':
+      case 'SYN-SENT':
+        this.toClosed('close', null);
+        return;
+      default:
+        break;
+    }
+    if (this.receiveBuffer.length > 0) {
+      this.abort('close with unread data (RFC 2525 §2.17)');
+      return;
+    }
+    this.readShut = true;
+    this.closeSending('close');
+    if (this.state === 'FIN-WAIT-2') this.startTimer('fin-wait-2', this.config.finWait2TimeoutMs);
+  }
+
+  /** ABORT (§3.10.5): RST to the peer in synchronized states, then CLOSED. */
+  abort(cause = 'abort', errno: TcpErrno | null = null): void {
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+      case 'CLOSE-WAIT':
+        this.emit({ flags: TCP_RST | TCP_ACK, seq: this.sndNxt, ack: this.rcvNxt, payload: EMPTY, options: [], window: 0 });
+        break;
+      default:
+        break;
+    }
+    if (this.state !== 'CLOSED') this.toClosed(cause, errno);
+  }
+
+  private closeSending(cause: string): void {
+    if (this.writeShut) return;
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        this.writeShut = true;
+        this.finQueued = true;
+        this.setState('FIN-WAIT-1', cause);
+        this.trySend();
+        break;
+      case 'CLOSE-WAIT':
+        this.writeShut = true;
+        this.finQueued = true;
+        this.setState('LAST-ACK', cause);
+        this.trySend();
+        break;
+      case 'SYN-SENT':
+        this.writeShut = true;
+        this.toClosed(cause, null);
+        break;
+      default:
+        this.writeShut = true;
+    }
+  }
+
+  // =====================================================================================
+  // Segment arrival (§3.10.7)
+  // =====================================================================================
+
+  handleSegment(seg: TcpSegment, causeId?: number): void {
+    this.currentCause = causeId;
+    this.stats.segmentsIn++;
+    this.probeSegment('segment-in', seg, causeId);
+    switch (this.state) {
+      case 'CLOSED':
+        this.replyReset(seg);
+        return;
+      case 'LISTEN':
+        this.inListen(seg);
+        return;
+      case 'SYN-SENT':
+        this.inSynSent(seg);
+        return;
+      default:
+        this.inSynchronized(seg);
+    }
+  }
+
+  /** §3.10.7.1: a reset for a segment that has no (or a closed) connection. */
+  private replyReset(seg: TcpSegment): void {
+    const r = resetFor(seg);
+    if (r) this.emit({ flags: r.flags, seq: r.seq, ack: r.ack, payload: EMPTY, options: [], window: 0 });
+  }
+
+  /** §3.10.7.2 LISTEN. */
+  private inListen(seg: TcpSegment): void {
+    if (seg.flags & TCP_RST) return this.drop('rst-in-listen');
+    if (seg.flags & TCP_ACK) {
+      // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state."
+      this.emit({ flags: TCP_RST, seq: seg.ack, ack: seq(0), payload: EMPTY, options: [], window: 0 });
+      return;
+    }
+    if (!(seg.flags & TCP_SYN)) return this.drop('no-syn-in-listen');
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.takeSynOptions(seg);
+    const iss = this.issForSyn ? this.issForSyn() : seq(0);
+    this.initSend(iss);
+    this.sndWnd = seg.window; // a SYN's window is never scaled (RFC 7323 §2.2)
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = iss;
+    this.setState('SYN-RECEIVED', 'rcv SYN (send SYN,ACK)');
+    this.sendSyn(true);
+    this.armRto();
+  }
+
+  /** §3.10.7.3 SYN-SENT. */
+  private inSynSent(seg: TcpSegment): void {
+    const hasAck = (seg.flags & TCP_ACK) !== 0;
+    // First: the ACK bit. Unacceptable if SEG.ACK =< ISS or SEG.ACK > SND.NXT.
+    if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax))) {
+      if (!(seg.flags & TCP_RST)) this.emit({ flags: TCP_RST, seq: seg.ack, ack: seq(0), payload: EMPTY, options: [], window: 0 });
+      return this.drop('syn-sent-bad-ack');
+    }
+    // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 §3.2 keeps this for SYN-SENT).
+    if (seg.flags & TCP_RST) {
+      if (!hasAck) return this.drop('syn-sent-rst-without-ack');
+      this.toClosed('rcv RST (connection refused)', 'ECONNREFUSED');
+      return;
+    }
+    // Fourth: SYN.
+    if (!(seg.flags & TCP_SYN)) return this.drop('syn-sent-no-syn');
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.takeSynOptions(seg);
+    if (hasAck) {
+      this.tsFromSegment(seg, true);
+      this.ackAdvance(seg, seg.ack);
+      this.sndWnd = seg.window; // unscaled in a SYN
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      this.cc.init(this.effectiveMss(), this.now());
+      this.setState('ESTABLISHED', 'rcv SYN,ACK (send ACK)');
+      this.sendAck();
+      this.onEstablished();
+      this.trySend();
+    } else {
+      // Simultaneous open (§3.5 figure 7): SYN-RECEIVED and send SYN,ACK with our ISS.
+      this.tsFromSegment(seg, true);
+      this.sndWnd = seg.window;
+      this.maxSndWnd = this.sndWnd;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = this.iss;
+      this.setState('SYN-RECEIVED', 'rcv SYN (simultaneous open, send SYN,ACK)');
+      this.sendSyn(true);
+      this.armRto();
+    }
+  }
+
+  /** §3.10.7.4: SYN-RECEIVED and every synchronized state. */
+  private inSynchronized(seg: TcpSegment): void {
+    const now = this.now();
+    const isRst = (seg.flags & TCP_RST) !== 0;
+    const ts = this.tsOk ? findTimestamps(seg.options) : null;
+
+    // RFC 7323 §5.3 R1 (PAWS): a segment with an older timestamp than TS.Recent is a duplicate.
+    // TS.Recent older than 24 days is invalid (§5.5) and not used for the test.
+    if (ts && !isRst && this.tsRecentValid(now) && tsLt(ts.tsval, this.tsRecent)) {
+      this.drop('paws');
+      this.sendAck();
+      return;
+    }
+
+    // A retransmitted SYN while in SYN-RECEIVED: our SYN,ACK was lost; send it again.
+    if (this.state === 'SYN-RECEIVED' && seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && seg.seq === this.irs) {
+      this.sendSyn(true);
+      return;
+    }
+
+    // First: sequence number acceptability (§3.10.7.4 table).
+    const len = segLen(seg);
+    const wnd = this.receiveWindowForAcceptance();
+    let acceptable: boolean;
+    if (len === 0) {
+      acceptable = wnd === 0 ? seg.seq === this.rcvNxt : inWindow(seg.seq, this.rcvNxt, wnd);
+    } else if (wnd === 0) {
+      acceptable = false;
+    } else {
+      acceptable = inWindow(seg.seq, this.rcvNxt, wnd) || inWindow(seqAdd(seg.seq, len - 1), this.rcvNxt, wnd);
+    }
+    if (!acceptable) {
+      if (isRst) return this.drop('rst-out-of-window');
+      // §3.10.7.4: with RCV.WND zero, still process valid ACKs (zero-window probes carry them).
+      if (wnd === 0 && seg.seq === this.rcvNxt && seg.flags & TCP_ACK && this.isSynchronized()) {
+        this.processAck(seg, now);
+        if (this.state === 'CLOSED') return;
+      }
+      if (this.state === 'TIME-WAIT' && seg.flags & TCP_FIN && seqAdd(seg.seq, len) === this.rcvNxt) {
+        // §3.10.7.4 eighth step: a retransmitted FIN in TIME-WAIT is acknowledged and restarts 2MSL.
+        this.probe('fin-retransmitted', {});
+        this.sendAck();
+        this.startTimer('time-wait', this.config.timeWaitMs);
+        return;
+      }
+      this.drop(this.state === 'TIME-WAIT' ? 'time-wait-old-duplicate' : 'out-of-window');
+      this.sendAck();
+      return;
+    }
+
+    // Second: RST (RFC 5961 §3.2): exact match resets; otherwise in window gets a challenge ACK.
+    if (isRst) {
+      if (seg.seq !== this.rcvNxt) {
+        this.sendChallengeAck('rst-in-window');
+        return;
+      }
+      this.onReset();
+      return;
+    }
+
+    // RFC 7323 §4.3 (R3): remember the timestamp of a segment that covers Last.ACK.sent.
+    if (ts) this.updateTsRecent(seg, ts.tsval, now);
+
+    // Fourth: SYN in a synchronized state (RFC 5961 §4.2): challenge ACK, whatever its sequence.
+    if (seg.flags & TCP_SYN) {
+      if (this.state === 'SYN-RECEIVED' && this.passiveOpen) {
+        // §3.10.7.4: passive SYN-RECEIVED returns to LISTEN on a (new) SYN.
+        this.returnToListen('rcv SYN in SYN-RECEIVED');
+        return;
+      }
+      this.sendChallengeAck('syn-in-window');
+      return;
+    }
+
+    // Fifth: ACK.
+    if (!(seg.flags & TCP_ACK)) return this.drop('no-ack');
+    this.lastReceiveAt = now;
+    this.keepaliveProbes = 0;
+    if (this.state === 'SYN-RECEIVED') {
+      if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax))) {
+        this.emit({ flags: TCP_RST, seq: seg.ack, ack: seq(0), payload: EMPTY, options: [], window: 0 });
+        return this.drop('syn-received-bad-ack');
+      }
+      this.cc.init(this.effectiveMss(), now);
+      this.sndWnd = seg.window << this.sndShift;
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      const wasClosing = this.finQueued; // close() in SYN-RECEIVED already moved us to FIN-WAIT-1
+      if (!wasClosing) this.setState('ESTABLISHED', 'rcv ACK of SYN');
+      this.onEstablished();
+    } else if (this.state === 'FIN-WAIT-1' && !this.synAcked) {
+      // Closed while in SYN-RECEIVED: this ACK completes the handshake.
+      if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax))) {
+        this.emit({ flags: TCP_RST, seq: seg.ack, ack: seq(0), payload: EMPTY, options: [], window: 0 });
+        return this.drop('syn-received-bad-ack');
+      }
+      this.cc.init(this.effectiveMss(), now);
+    }
+    if (!this.processAck(seg, now)) return;
+    if (this.state === 'CLOSED') return;
+
+    // Sixth: URG is not supported; urgent data is delivered inline (RFC 6093 recommends not using it).
+
+    // Seventh: segment text.
+    let text = seg.payload;
+    let segSeq = seg.seq;
+    let fin = (seg.flags & TCP_FIN) !== 0;
+    if (text.length > 0 || fin) {
+      switch (this.state) {
+        case 'ESTABLISHED':
+        case 'FIN-WAIT-1':
+        case 'FIN-WAIT-2':
+          break;
+        case 'CLOSE-WAIT':
+        case 'CLOSING':
+        case 'LAST-ACK':
+        case 'TIME-WAIT':
+          // "This should not occur since a FIN has been received from the remote side. Ignore".
+          if (this.state === 'TIME-WAIT' && fin) {
+            // §3.10.7.4 eighth step: a retransmitted FIN in TIME-WAIT is acknowledged and restarts 2MSL.
+            this.sendAck();
+            this.startTimer('time-wait', this.config.timeWaitMs);
+            return;
+          }
+          if (text.length > 0) this.drop('data-after-fin');
+          this.sendAck();
+          return;
+        default:
+          return;
+      }
+      if (this.orphaned && text.length > 0 && seqGt(seqAdd(segSeq, text.length), this.rcvNxt)) {
+        // Linux tcp_rcv_state_process: new data for a closed socket aborts it (RFC 9293 §3.10.4 leaves it open).
+        this.abort('data after close');
+        return;
+      }
+      // Trim what we already have (front) and what is beyond the window (back).
+      const front = seqDiff(this.rcvNxt, segSeq);
+      if (front > 0) {
+        text = text.subarray(Math.min(front, text.length));
+        segSeq = this.rcvNxt;
+      }
+      const room = seqDiff(this.rcvAdvRightForReceive(), segSeq);
+      if (text.length > room) {
+        text = text.subarray(0, Math.max(0, room));
+        fin = false; // the FIN lies beyond the window
+      }
+      if (fin) {
+        const finSeq = seqAdd(segSeq, text.length);
+        if (this.peerFinSeq === null) this.peerFinSeq = finSeq;
+      }
+      this.receiveText(segSeq, text);
+    }
+  }
+
+  // =====================================================================================
+  // ACK processing (sender side, §3.10.7.4 fifth step, RFC 5681/6582/6675/6298)
+  // =====================================================================================
+
+  /** Returns false when the segment must be dropped. */
+  private processAck(seg: TcpSegment, now: number): boolean {
+    const ack = seg.ack;
+    // RFC 5961 §5.2: acceptable if SND.UNA − MAX.SND.WND =< SEG.ACK =< SND.NXT.
+    if (seqGt(ack, this.sndMax)) {
+      this.drop('ack-of-unsent-data');
+      this.sendChallengeAck('ack-too-new');
+      return false;
+    }
+    if (seqLt(ack, seqAdd(this.sndUna, -Math.max(this.maxSndWnd, 1)))) {
+      this.drop('ack-too-old');
+      this.sendChallengeAck('ack-too-old');
+      return false;
+    }
+    const window = seg.window << this.sndShift;
+    const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
+    if (seqGt(ack, this.sndUna)) {
+      this.ackAdvance(seg, ack);
+    } else if (
+      ack === this.sndUna &&
+      outstanding &&
+      seg.payload.length === 0 &&
+      !(seg.flags & (TCP_SYN | TCP_FIN)) &&
+      window === this.sndWnd &&
+      !this.timers.has('persist')
+    ) {
+      // RFC 5681 §2 "duplicate acknowledgment" (a)-(e); SACK information is merged first (RFC 6675).
+      this.updateScoreboard(seg);
+      this.onDupAck(now);
+    } else if (this.sackOk) {
+      this.updateScoreboard(seg);
+    }
+    // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
+    if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
+      const opened = this.sndWnd === 0 && window > 0;
+      this.sndWnd = window;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      this.maxSndWnd = Math.max(this.maxSndWnd, window);
+      if (opened || window > 0) {
+        if (this.timers.has('persist')) {
+          this.stopTimer('persist');
+          this.persistBackoffs = 0;
+        }
+      }
+    }
+    // State-specific parts of the fifth step.
+    const finAcked = this.finAcked();
+    switch (this.state) {
+      case 'FIN-WAIT-1':
+        if (finAcked) {
+          this.setState('FIN-WAIT-2', 'rcv ACK of FIN');
+          if (this.orphaned) this.startTimer('fin-wait-2', this.config.finWait2TimeoutMs);
+        }
+        break;
+      case 'CLOSING':
+        if (finAcked) {
+          this.setState('TIME-WAIT', 'rcv ACK of FIN');
+          this.enterTimeWait();
+        }
+        break;
+      case 'LAST-ACK':
+        if (finAcked) {
+          this.toClosed('rcv ACK of FIN', null);
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    this.trySend();
+    this.afterSendCheckTimers();
+    return true;
+  }
+
+  /** SND.UNA advances to `ack`: free acknowledged data, time RTT, feed congestion control. */
+  private ackAdvance(seg: TcpSegment, ack: SeqNum): void {
+    const now = this.now();
+    const flightBefore = this.flightSize();
+    let acked = seqDiff(ack, this.sndUna);
+    if (!this.synAcked && seqGt(ack, this.iss)) {
+      this.synAcked = true;
+      acked -= 1;
+    }
+    const dataAcked = Math.max(0, Math.min(seqDiff(ack, this.bufSeq), this.sendBuffer.length));
+    if (dataAcked > 0) {
+      this.sendBuffer.consume(dataAcked);
+      this.bufSeq = seqAdd(this.bufSeq, dataAcked);
+    }
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    this.pruneScoreboard();
+    this.updateScoreboard(seg);
+
+    // RTT sample: RFC 7323 §4 (TSecr) or one timed segment (RFC 6298 §3 with Karn's algorithm).
+    let rttMs: number | undefined;
+    const ts = this.tsOk ? findTimestamps(seg.options) : null;
+    if (ts && ts.tsecr !== 0) {
+      rttMs = Math.max(0, (this.tsNow() - ts.tsecr) | 0);
+    } else if (this.rttTiming && seqGe(ack, this.rttTiming.end)) {
+      rttMs = now - this.rttTiming.at;
+    }
+    if (this.rttTiming && seqGe(ack, this.rttTiming.end)) this.rttTiming = null;
+    if (rttMs !== undefined) {
+      this.rtt.sample(rttMs);
+      this.probe('rtt', {
+        rttMs,
+        srttMs: this.rtt.srtt,
+        rttvarMs: this.rtt.rttvar,
+        rtoMs: this.rtt.rto,
+      });
+    }
+    this.rtt.resetBackoff();
+    this.retransmits = 0;
+
+    const mss = this.effectiveMss();
+    if (this.state !== 'SYN-SENT' && this.state !== 'SYN-RECEIVED') {
+      if (this.inRecovery) {
+        if (seqGe(ack, this.recoveryPoint)) {
+          this.inRecovery = false;
+          this.cc.onExitRecovery({ now, flightSize: this.flightSize(), mss });
+          this.probeCc('exit-recovery');
+        } else {
+          // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next unacknowledged segment.
+          this.cc.onRecoveryAck?.({ now, ackedBytes: acked, flightSize: flightBefore, mss, appLimited: false, sack: this.sackOk });
+          if (this.cc.recoveryStyle === 'reno' && !this.sackOk) {
+            this.inRecovery = false;
+            this.cc.onExitRecovery({ now, flightSize: this.flightSize(), mss });
+            this.probeCc('exit-recovery');
+          } else if (!this.sackOk) {
+            this.retransmitAt(this.sndUna, 'partial ack');
+          }
+        }
+      } else if (acked > 0) {
+        const appLimited = this.sendBuffer.length - this.sentOffset() <= 0 && flightBefore < this.cc.cwnd;
+        this.cc.onAck({
+          now,
+          ackedBytes: acked,
+          flightSize: flightBefore,
+          mss,
+          rttMs,
+          minRttMs: Number.isFinite(this.rtt.minRtt) ? this.rtt.minRtt : undefined,
+          appLimited,
+          ackSeq: ack,
+          sndNxt: this.sndNxt,
+        });
+        this.probeCc('ack');
+      }
+    }
+    this.dupAcks = 0;
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+    if (seqDiff(this.sndMax, this.sndUna) > 0) this.armRto(true);
+    else this.stopTimer('rto');
+    if (this.sendBuffer.free > 0) this.events.writable?.();
+  }
+
+  private onDupAck(now: number): void {
+    this.dupAcks++;
+    this.stats.dupAcksIn++;
+    const mss = this.effectiveMss();
+    if (this.inRecovery) {
+      this.cc.onDupAck({ now, mss, inRecovery: true });
+      return;
+    }
+    const sackSaysLost = this.sackOk && this.sackedBytes() > (this.config.dupThresh - 1) * mss;
+    if (this.dupAcks >= this.config.dupThresh || sackSaysLost) {
+      // RFC 6582 §3.2 step 2: only if this loss is newer than the last recovery or RTO.
+      if (this.recover !== null && seqLt(this.sndUna, this.recover)) {
+        this.cc.onDupAck({ now, mss, inRecovery: false });
+        return;
+      }
+      this.inRecovery = true;
+      this.recoveryPoint = this.sndMax;
+      this.recover = this.sndMax;
+      this.highRxt = this.sndUna;
+      this.stats.fastRetransmits++;
+      this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss, cause: 'fast-retransmit', sack: this.sackOk });
+      this.probeCc('enter-recovery');
+      this.retransmitAt(this.sndUna, 'fast retransmit');
+      this.armRto(true);
+    } else {
+      // Limited transmit (RFC 3042): the first two duplicate ACKs may each send one new segment.
+      this.cc.onDupAck({ now, mss, inRecovery: false });
+    }
+  }
+
+  // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 lite) ----
+
+  private updateScoreboard(seg: TcpSegment): void {
+    if (!this.sackOk) return;
+    for (const o of seg.options) {
+      if (o.kind !== 'sack') continue;
+      for (const b of o.blocks) {
+        // Ignore blocks outside (SND.UNA, SND.MAX] (RFC 2018 §5; D-SACK below SND.UNA ignored).
+        if (!seqLt(b.left, b.right) || !seqGe(b.left, this.sndUna) || seqGt(b.right, this.sndMax)) continue;
+        this.addSacked(b.left, b.right);
+      }
+    }
+  }
+
+  private addSacked(start: SeqNum, end: SeqNum): void {
+    const out: SackRange[] = [];
+    let s = start;
+    let e = end;
+    for (const r of this.sacked) {
+      if (seqLt(r.end, s) || seqGt(r.start, e)) out.push(r);
+      else {
+        if (seqLt(r.start, s)) s = r.start;
+        if (seqGt(r.end, e)) e = r.end;
+      }
+    }
+    out.push({ start: s, end: e });
+    out.sort((a, b) => seqDiff(a.start, b.start));
+    this.sacked = out;
+  }
+
+  private pruneScoreboard(): void {
+    if (this.sacked.length === 0) return;
+    const out: SackRange[] = [];
+    for (const r of this.sacked) {
+      if (seqLe(r.end, this.sndUna)) continue;
+      out.push(seqLt(r.start, this.sndUna) ? { start: this.sndUna, end: r.end } : r);
+    }
+    this.sacked = out;
+  }
+
+  private sackedBytes(): number {
+    let n = 0;
+    for (const r of this.sacked) n += seqDiff(r.end, r.start);
+    return n;
+  }
+
+  /** RFC 6675 NextSeg rule 1 (simplified): the first un-SACKed hole at or above HighRxt below the highest SACK. */
+  private nextHole(): { start: SeqNum; len: number } | null {
+    if (this.sacked.length === 0) return null;
+    let cursor = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
+    for (const r of this.sacked) {
+      if (seqLt(cursor, r.start)) return { start: cursor, len: seqDiff(r.start, cursor) };
+      if (seqLt(cursor, r.end)) cursor = r.end;
+    }
+    return null;
+  }
+
+  /** RFC 6675 pipe, approximated: outstanding − SACKed − presumed-lost holes not yet retransmitted. */
+  private pipe(): number {
+    const outstanding = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
+    if (!this.sackOk || this.sacked.length === 0) return outstanding;
+    let pipe = outstanding - this.sackedBytes();
+    if (this.inRecovery) {
+      const highest = this.sacked[this.sacked.length - 1]!.end;
+      let cursor = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
+      for (const r of this.sacked) {
+        if (seqGe(cursor, highest)) break;
+        if (seqLt(cursor, r.start)) pipe -= seqDiff(r.start, cursor);
+        if (seqLt(cursor, r.end)) cursor = r.end;
+      }
+    }
+    return Math.max(0, pipe);
+  }
+
+  /** RFC 5681 FlightSize: data sent but not yet cumulatively acknowledged. */
+  private flightSize(): number {
+    return Math.max(0, seqDiff(this.sndMax, this.sndUna));
+  }
+
+  // =====================================================================================
+  // Sending (segmentation, Nagle, sender SWS avoidance, congestion window)
+  // =====================================================================================
+
+  /** Payload bytes of buffer already sent (relative to the buffer start). */
+  private sentOffset(): number {
+    return Math.max(0, Math.min(seqDiff(this.sndNxt, this.bufSeq), this.sendBuffer.length));
+  }
+
+  private finSeq(): SeqNum {
+    return seqAdd(this.bufSeq, this.sendBuffer.length);
+  }
+
+  private finAcked(): boolean {
+    return this.finQueued && this.synAcked && seqGt(this.sndUna, this.finSeq());
+  }
+
+  /** Effective send MSS (RFC 9293 §3.7.1, RFC 6691) before per-segment options. */
+  effectiveMss(): number {
+    return Math.max(64, Math.min(this.peerMss, this.config.mss));
+  }
+
+  /** Payload per full segment: the MSS minus the options every segment carries (timestamps). */
+  private payloadMss(): number {
+    return this.effectiveMss() - (this.tsOk ? 12 : 0);
+  }
+
+  /** Sends what the windows, Nagle and SWS avoidance allow (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4). */
+  trySend(): void {
+    if (!SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
+    let guard = 0;
+    while (guard++ < 100_000) {
+      const mss = this.payloadMss();
+      const limitedTransmit = !this.inRecovery && this.dupAcks > 0 && this.dupAcks < this.config.dupThresh ? this.dupAcks * this.effectiveMss() : 0;
+      const cwndRoom = this.cc.cwnd + limitedTransmit - this.pipe();
+      if (this.inRecovery && this.sackOk) {
+        const hole = this.nextHole();
+        if (hole && cwndRoom > 0) {
+          const len = Math.min(hole.len, mss);
+          this.retransmitAt(hole.start, 'sack hole', len);
+          this.highRxt = seqAdd(hole.start, len);
+          continue;
+        }
+      }
+      const offset = this.sentOffset();
+      const unsent = this.sendBuffer.length - offset;
+      const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq());
+      if (unsent <= 0 && !finPending) break;
+      const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+      let len = Math.min(unsent, mss, Math.max(0, wndRoom), Math.max(0, cwndRoom));
+      if (unsent > 0 && len <= 0) break;
+      const withFin = finPending && len === unsent;
+      const outstanding = seqDiff(this.sndNxt, this.sndUna) > 0;
+      if (len < mss && !withFin) {
+        if (len < unsent) {
+          // Window- or cwnd-limited: sender SWS avoidance (§3.8.6.2.1) sends a partial segment only
+          // if it is at least half the largest window the peer offered, or nothing is in flight.
+          if (!(len >= this.maxSndWnd / 2 && this.maxSndWnd > 0) && outstanding) break;
+          if (cwndRoom < mss && outstanding) break;
+        } else if (!this.config.noDelay && outstanding) {
+          break; // Nagle (RFC 1122 §4.2.3.4): one small segment in flight at a time
+        }
+      }
+      if (withFin && unsent === 0) len = 0;
+      this.sendData(this.sndNxt, len, withFin, false);
+      const end = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
+      this.sndNxt = end;
+      if (seqGt(end, this.sndMax)) this.sndMax = end;
+      if (!this.timers.has('rto')) this.armRto();
+      if (len === 0 && withFin) break;
+    }
+    this.afterSendCheckTimers();
+  }
+
+  /** Persist timer when the peer's window is closed (§3.8.6.1); RTO when data is outstanding. */
+  private afterSendCheckTimers(): void {
+    if (!SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
+    const unsent = this.sendBuffer.length - this.sentOffset();
+    const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
+    if (this.sndWnd === 0 && unsent > 0 && !outstanding) {
+      if (!this.timers.has('persist')) this.startTimer('persist', this.persistInterval());
+    }
+    if (outstanding && !this.timers.has('rto') && !this.timers.has('persist')) this.armRto();
+  }
+
+  private persistInterval(): number {
+    return Math.min(this.config.maxRtoMs, Math.max(this.rtt.rto, this.config.minRtoMs) * 2 ** this.persistBackoffs);
+  }
+
+  /** Sends [start, start+len) from the send buffer (plus FIN if asked). */
+  private sendData(start: SeqNum, len: number, fin: boolean, retransmission: boolean): void {
+    const offset = seqDiff(start, this.bufSeq);
+    const payload = len > 0 ? this.sendBuffer.peek(offset, len) : EMPTY;
+    let flags = TCP_ACK;
+    if (len > 0 && offset + len === this.sendBuffer.length) flags |= TCP_PSH;
+    if (fin) flags |= TCP_FIN;
+    if (retransmission) {
+      this.stats.retransmits++;
+      this.rttTiming = null; // Karn: never time a retransmitted segment
+    } else if (!this.tsOk && !this.rttTiming && (len > 0 || fin)) {
+      this.rttTiming = { end: seqAdd(start, len + (fin ? 1 : 0)), at: this.now() };
+    }
+    if (!retransmission) this.stats.bytesSent += len;
+    this.emit({ flags, seq: start, ack: this.rcvNxt, payload, options: this.dataOptions(), window: -1 }, retransmission);
+  }
+
+  /** Retransmits up to one segment at `start` (fast retransmit, partial ACK, SACK hole, RTO). */
+  private retransmitAt(start: SeqNum, why: string, maxLen?: number): SeqNum {
+    const mss = this.payloadMss();
+    const dataEnd = this.finSeq();
+    const sentEnd = seqLt(this.sndMax, dataEnd) ? this.sndMax : dataEnd;
+    const len = Math.max(0, Math.min(seqDiff(sentEnd, start), mss, maxLen ?? mss));
+    const fin = this.finQueued && seqGt(this.sndMax, dataEnd) && seqAdd(start, len) === dataEnd;
+    this.probe('retransmit', { seq: start, len, fin, why });
+    this.sendData(start, len, fin, true);
+    return seqAdd(start, len + (fin ? 1 : 0));
+  }
+
+  private dataOptions(): TcpOption[] {
+    const opts: TcpOption[] = [];
+    if (this.tsOk) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsNow(), tsecr: this.tsRecent });
+    if (this.sackOk && !this.assembler.isEmpty) {
+      // RFC 2018 §3: at most 3 blocks with timestamps (4 without), newest first (§4).
+      const blocks = this.assembler.byRecency(this.tsOk ? 3 : 4).map((r) => ({
+        left: seqAdd(this.rcvNxt, r.start),
+        right: seqAdd(this.rcvNxt, r.end),
+      }));
+      opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks });
+    }
+    return opts;
+  }
+
+  private sendSyn(withAck: boolean): void {
+    const opts: TcpOption[] = [{ kind: 'mss', value: this.config.mss }];
+    const offerSack = this.config.sack && (!withAck || this.sackOk);
+    const offerTs = this.config.timestamps && (!withAck || this.tsOk);
+    const offerWs = this.config.windowScaling && (!withAck || this.wsOk);
+    if (offerSack && offerTs) opts.push({ kind: 'sack-permitted' }, { kind: 'timestamps', tsval: this.tsNow(), tsecr: withAck ? this.tsRecent : 0 });
+    else if (offerTs) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsNow(), tsecr: withAck ? this.tsRecent : 0 });
+    else if (offerSack) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack-permitted' });
+    if (offerWs) opts.push({ kind: 'nop' }, { kind: 'wscale', shift: this.ourShift });
+    const flags = TCP_SYN | (withAck ? TCP_ACK : 0);
+    this.emit({ flags, seq: this.iss, ack: withAck ? this.rcvNxt : seq(0), payload: EMPTY, options: opts, window: -1 });
+    if (seqGt(seqAdd(this.iss, 1), this.sndMax)) {
+      this.sndNxt = seqAdd(this.iss, 1);
+      this.sndMax = this.sndNxt;
+    }
+    if (!this.tsOk && !this.rttTiming && this.retransmits === 0) this.rttTiming = { end: seqAdd(this.iss, 1), at: this.now() };
+  }
+
+  /** An ACK now (cancels a pending delayed ACK). */
+  sendAck(): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'SYN-SENT') return;
+    if (this.state === 'SYN-RECEIVED') {
+      this.sendSyn(true);
+      return;
+    }
+    this.emit({ flags: TCP_ACK, seq: this.sndNxt, ack: this.rcvNxt, payload: EMPTY, options: this.dataOptions(), window: -1 });
+  }
+
+  /** RFC 5961 §3.2/§4.2/§5.2 challenge ACK, limited per §7. */
+  private sendChallengeAck(reason: string): void {
+    const now = this.now();
+    let allowed: boolean;
+    if (this.env.allowChallengeAck) allowed = this.env.allowChallengeAck(now);
+    else {
+      if (now - this.challengeWindowStart >= 1000) {
+        this.challengeWindowStart = now;
+        this.challengeCount = 0;
+      }
+      allowed = this.challengeCount++ < this.config.challengeAckLimit;
+    }
+    if (!allowed) {
+      this.drop(`challenge-ack-rate-limited:${reason}`);
+      return;
+    }
+    this.stats.challengeAcks++;
+    this.probe('challenge-ack', { reason });
+    this.sendAck();
+  }
+
+  /**
+   * Puts header fields the connection owns on a segment and hands it out. `window: -1` means
+   * "advertise the current receive window".
+   */
+  private emit(
+    s: { flags: number; seq: SeqNum; ack: SeqNum; payload: Uint8Array; options: TcpOption[]; window: number },
+    retransmission = false,
+  ): void {
+    let window = s.window;
+    if (window < 0) {
+      if (s.flags & TCP_SYN) {
+        this.updateRightEdge();
+        window = Math.min(0xffff, this.advertisedWindow());
+      } else {
+        this.updateRightEdge();
+        window = Math.min(0xffff, this.advertisedWindow() >>> this.rcvShift);
+      }
+    }
+    const seg: TcpSegment = {
+      srcPort: this.endpoints.localPort,
+      dstPort: this.endpoints.remotePort,
+      seq: s.seq,
+      ack: s.flags & TCP_ACK ? s.ack : seq(0),
+      flags: s.flags,
+      window,
+      urgentPointer: 0,
+      options: s.options,
+      payload: s.payload,
+    };
+    if (s.flags & TCP_ACK && !(s.flags & TCP_RST)) {
+      this.lastAckSent = this.rcvNxt;
+      this.fullSegmentsUnacked = 0;
+      if (this.timers.has('delack')) this.stopTimer('delack');
+    }
+    this.stats.segmentsOut++;
+    const id = this.probeSegment('segment-out', seg, this.currentCause, retransmission);
+    this.env.output(seg, id ?? this.currentCause);
+  }
+
+  // =====================================================================================
+  // Receiving (receive buffer, assembler, window, delayed ACK)
+  // =====================================================================================
+
+  private rcvMss(): number {
+    return this.effectiveMss() - (this.tsOk ? 12 : 0);
+  }
+
+  /** RCV.WND as last advertised. */
+  advertisedWindow(): number {
+    return Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+  }
+
+  private receiveWindowForAcceptance(): number {
+    return this.advertisedWindow();
+  }
+
+  /** Data may be stored up to the advertised right edge (never beyond the buffer). */
+  private rcvAdvRightForReceive(): SeqNum {
+    const bufferRight = seqAdd(this.rcvNxt, this.receiveBuffer.capacity - this.receiveBuffer.length);
+    return seqLt(bufferRight, this.rcvAdvRight) ? bufferRight : this.rcvAdvRight;
+  }
+
+  /**
+   * Receiver SWS avoidance (§3.8.6.2.2): move the right edge only when it can grow by at least
+   * min(RCV.BUFF/2, Eff.snd.MSS); never move it left (§3.8.6: do not shrink the window).
+   */
+  private updateRightEdge(): boolean {
+    const space = this.receiveBuffer.capacity - this.receiveBuffer.length;
+    const maxWnd = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' || this.state === 'LISTEN' ? 0xffff : 0xffff << this.rcvShift;
+    const candidate = seqAdd(this.rcvNxt, Math.min(space, maxWnd));
+    const growth = seqDiff(candidate, this.rcvAdvRight);
+    if (growth <= 0) return false;
+    const threshold = Math.min(this.receiveBuffer.capacity / 2, this.rcvMss());
+    const current = this.advertisedWindow();
+    if (growth >= threshold || current === 0 && space >= threshold || space === this.receiveBuffer.capacity) {
+      this.rcvAdvRight = candidate;
+      return true;
+    }
+    return false;
+  }
+
+  private receiveText(segSeq: SeqNum, text: Uint8Array): void {
+    let needAckNow = false;
+    if (text.length > 0) {
+      const offset = seqDiff(segSeq, this.rcvNxt);
+      if (this.readShut) {
+        // shutdown(SHUT_RD): acknowledge and discard (BSD sbflush semantics).
+        if (offset === 0) this.rcvNxt = seqAdd(this.rcvNxt, text.length);
+        needAckNow = true;
+      } else if (offset === 0) {
+        const hadOutOfOrder = !this.assembler.isEmpty;
+        this.receiveBuffer.writeAt(this.receiveBuffer.length, text);
+        this.assembler.add(0, text.length);
+        const inOrder = this.assembler.takeFront();
+        this.receiveBuffer.commit(inOrder);
+        this.rcvNxt = seqAdd(this.rcvNxt, inOrder);
+        this.stats.bytesReceived += inOrder;
+        // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
+        if (hadOutOfOrder) needAckNow = true;
+        if (text.length >= this.rcvMss()) this.fullSegmentsUnacked++;
+        if (this.fullSegmentsUnacked >= 2) needAckNow = true;
+        this.events.readable?.();
+      } else {
+        // Out of order: keep it (bounded) and ACK at once with SACK blocks (RFC 5681 §4.2, RFC 2018).
+        this.stats.outOfOrderSegments++;
+        if (this.assembler.add(offset, text.length)) {
+          this.receiveBuffer.writeAt(this.receiveBuffer.length + offset, text);
+        } else {
+          this.drop('out-of-order-queue-full');
+        }
+        needAckNow = true;
+      }
+    }
+    if (this.peerFinSeq !== null && this.rcvNxt === this.peerFinSeq && !this.finReceived) {
+      this.onFin();
+      return;
+    }
+    if (needAckNow || this.config.delayedAckMs <= 0) this.sendAck();
+    else if (!this.timers.has('delack')) this.startTimer('delack', this.config.delayedAckMs);
+  }
+
+  /** §3.10.7.4 eighth step: the FIN. */
+  private onFin(): void {
+    this.finReceived = true;
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.sendAck();
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        this.setState('CLOSE-WAIT', 'rcv FIN');
+        break;
+      case 'FIN-WAIT-1':
+        if (this.finAcked()) {
+          this.setState('TIME-WAIT', 'rcv FIN (our FIN acked)');
+          this.enterTimeWait();
+        } else {
+          this.setState('CLOSING', 'rcv FIN (simultaneous close)');
+        }
+        break;
+      case 'FIN-WAIT-2':
+        this.stopTimer('fin-wait-2');
+        this.setState('TIME-WAIT', 'rcv FIN');
+        this.enterTimeWait();
+        break;
+      default:
+        break;
+    }
+    this.events.readable?.();
+  }
+
+  // =====================================================================================
+  // Options (RFC 7323, RFC 2018, RFC 9293 §3.7.1)
+  // =====================================================================================
+
+  private takeSynOptions(seg: TcpSegment): void {
+    let mss: number | null = null;
+    let ws: number | null = null;
+    let sackPerm = false;
+    let ts: { tsval: number; tsecr: number } | null = null;
+    for (const o of seg.options) {
+      if (o.kind === 'mss') mss = o.value;
+      else if (o.kind === 'wscale') ws = o.shift;
+      else if (o.kind === 'sack-permitted') sackPerm = true;
+      else if (o.kind === 'timestamps') ts = { tsval: o.tsval, tsecr: o.tsecr };
+    }
+    this.peerMss = mss !== null && mss > 0 ? mss : 536;
+    this.rcvAdvRight = this.rcvNxt;
+    this.lastAckSent = this.rcvNxt;
+    this.wsOk = this.config.windowScaling && ws !== null;
+    // RFC 7323 §2.3: a shift above 14 is used as 14.
+    this.sndShift = this.wsOk ? Math.min(14, ws!) : 0;
+    this.rcvShift = this.wsOk ? this.ourShift : 0;
+    this.sackOk = this.config.sack && sackPerm;
+    this.tsOk = this.config.timestamps && ts !== null;
+    if (ts) {
+      this.tsRecent = ts.tsval;
+      this.tsRecentAt = this.now();
+    }
+  }
+
+  private tsFromSegment(seg: TcpSegment, syn: boolean): void {
+    if (!this.tsOk) return;
+    const ts = findTimestamps(seg.options);
+    if (ts && syn) {
+      this.tsRecent = ts.tsval;
+      this.tsRecentAt = this.now();
+    }
+  }
+
+  private tsNow(): number {
+    return (Math.floor(this.now()) + this.tsOffset) >>> 0;
+  }
+
+  private tsRecentValid(now: number): boolean {
+    // RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness.
+    return now - this.tsRecentAt < 24 * 24 * 3600 * 1000;
+  }
+
+  private updateTsRecent(seg: TcpSegment, tsval: number, now: number): void {
+    // RFC 7323 §4.3 (3): SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent.
+    if (seqLe(seg.seq, this.lastAckSent) && !tsLt(tsval, this.tsRecent)) {
+      this.tsRecent = tsval;
+      this.tsRecentAt = now;
+    }
+  }
+
+  // =====================================================================================
+  // State changes, resets, timers
+  // =====================================================================================
+
+  isSynchronized(): boolean {
+    return this.state !== 'CLOSED' && this.state !== 'LISTEN' && this.state !== 'SYN-SENT' && this.state !== 'SYN-RECEIVED';
+  }
+
+  private onEstablished(): void {
+    this.lastReceiveAt = this.now();
+    if (this.config.keepAlive) this.startTimer('keepalive', this.config.keepIdleMs);
+    this.events.established?.();
+  }
+
+  /** Turns keep-alive on or off (SO_KEEPALIVE) on an open connection. */
+  setKeepAlive(on: boolean): void {
+    this.config.keepAlive = on;
+    if (on && this.isSynchronized() && !this.timers.has('keepalive')) this.startTimer('keepalive', this.config.keepIdleMs);
+    if (!on) this.stopTimer('keepalive');
+  }
+
+  setNoDelay(on: boolean): void {
+    this.config.noDelay = on;
+    if (on) this.trySend();
+  }
+
+  /** A valid RST in a synchronized state (§3.10.7.4 second step). */
+  private onReset(): void {
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+        if (this.passiveOpen) this.returnToListen('rcv RST');
+        else this.toClosed('rcv RST (connection refused)', 'ECONNREFUSED');
+        return;
+      case 'ESTABLISHED':
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+      case 'CLOSE-WAIT':
+        this.toClosed('rcv RST', 'ECONNRESET');
+        return;
+      default:
+        this.toClosed('rcv RST', null);
+    }
+  }
+
+  /** §3.10.7.4: a passive SYN-RECEIVED connection goes back to LISTEN. */
+  private returnToListen(cause: string): void {
+    this.stopAllTimers();
+    this.sendBuffer.clear();
+    this.receiveBuffer.clear();
+    this.assembler.clear();
+    this.wsOk = this.sackOk = this.tsOk = false;
+    this.setState('LISTEN', cause);
+    this.events.closed?.(null);
+  }
+
+  private enterTimeWait(): void {
+    this.stopTimer('rto');
+    this.stopTimer('persist');
+    this.stopTimer('keepalive');
+    this.stopTimer('delack');
+    this.stopTimer('fin-wait-2');
+    this.startTimer('time-wait', this.config.timeWaitMs);
+    this.events.readable?.();
+  }
+
+  /**
+   * RFC 1122 §4.2.2.13 / RFC 6191: may a SYN reopen this TIME-WAIT connection? Yes if its
+   * sequence number is above RCV.NXT or, with timestamps, its TSval is newer than TS.Recent.
+   */
+  acceptsReopeningSyn(seg: TcpSegment): boolean {
+    if (this.state !== 'TIME-WAIT' || !(seg.flags & TCP_SYN) || seg.flags & TCP_ACK) return false;
+    const ts = findTimestamps(seg.options);
+    if (this.tsOk && ts) return tsLt(this.tsRecent, ts.tsval);
+    return seqGt(seg.seq, this.rcvNxt);
+  }
+
+  private toClosed(cause: string, errno: TcpErrno | null): void {
+    this.stopAllTimers();
+    this.error = errno;
+    this.setState('CLOSED', cause);
+    this.events.readable?.();
+    this.events.writable?.();
+    this.events.closed?.(errno);
+  }
+
+  private setState(to: TcpState, cause: string): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.probe('state', { from, to, cause, iss: this.iss, irs: this.irs });
+    this.events.stateChange?.(from, to, cause);
+  }
+
+  private drop(reason: string): void {
+    this.stats.droppedSegments++;
+    this.probe('drop', { reason });
+  }
+
+  private armRto(restart = false): void {
+    if (this.timers.has('rto') && !restart) return;
+    this.startTimer('rto', this.rtt.rto);
+  }
+
+  private startTimer(name: TimerName, afterMs: number): void {
+    const old = this.timers.get(name);
+    if (old) this.env.clock.clearTimer(old);
+    const at = this.now() + afterMs;
+    const handle = this.env.clock.setTimer(at, () => this.fire(name));
+    this.timers.set(name, handle);
+    this.probe('timer-start', { timer: name, at, durationMs: afterMs });
+  }
+
+  private stopTimer(name: TimerName): void {
+    const h = this.timers.get(name);
+    if (!h) return;
+    this.env.clock.clearTimer(h);
+    this.timers.delete(name);
+    this.probe('timer-stop', { timer: name });
+  }
+
+  private stopAllTimers(): void {
+    for (const name of [...this.timers.keys()]) this.stopTimer(name);
+  }
+
+  /** Names of running timers (for tests and snapshots). */
+  runningTimers(): TimerName[] {
+    return [...this.timers.keys()];
+  }
+
+  private fire(name: TimerName): void {
+    this.timers.delete(name);
+    const id = this.probe('timer-fire', { timer: name });
+    this.currentCause = id;
+    switch (name) {
+      case 'rto':
+        return this.onRto();
+      case 'persist':
+        return this.onPersist();
+      case 'keepalive':
+        return this.onKeepalive();
+      case 'delack':
+        this.sendAck();
+        return;
+      case 'time-wait':
+        this.toClosed('2MSL timeout', null);
+        return;
+      case 'fin-wait-2':
+        this.toClosed('FIN-WAIT-2 timeout (orphan)', null);
+        return;
+    }
+  }
+
+  /** RFC 6298 §5.4–5.6 and RFC 5681 §3.1 on a retransmission timeout. */
+  private onRto(): void {
+    this.stats.rtoExpirations++;
+    if (this.state === 'SYN-SENT') {
+      if (this.retransmits >= this.config.synRetries) return this.toClosed('SYN retries exhausted', 'ETIMEDOUT');
+      this.retransmits++;
+      this.rttTiming = null;
+      this.rtt.backoff();
+      this.stats.retransmits++;
+      this.sendSyn(false);
+      this.armRto(true);
+      return;
+    }
+    if (this.state === 'SYN-RECEIVED' || (this.state === 'FIN-WAIT-1' && !this.synAcked)) {
+      if (this.retransmits >= this.config.synAckRetries) {
+        return this.toClosed('SYN,ACK retries exhausted', this.passiveOpen ? null : 'ETIMEDOUT');
+      }
+      this.retransmits++;
+      this.rttTiming = null;
+      this.rtt.backoff();
+      this.stats.retransmits++;
+      this.sendSyn(true);
+      this.armRto(true);
+      return;
+    }
+    if (seqDiff(this.sndMax, this.sndUna) <= 0) return;
+    if (this.retransmits >= this.config.retries2) {
+      this.abort('retransmission retries exhausted', 'ETIMEDOUT');
+      return;
+    }
+    this.retransmits++;
+    const mss = this.effectiveMss();
+    this.cc.onRto({ now: this.now(), flightSize: this.flightSize(), mss });
+    this.probeCc('rto');
+    this.inRecovery = false;
+    this.recover = this.sndMax;
+    this.dupAcks = 0;
+    this.sacked = []; // RFC 2018 §8: the receiver may renege; start over from SND.UNA
+    this.rttTiming = null;
+    this.rtt.backoff();
+    // Go back N: SND.NXT returns to SND.UNA; the window (cwnd = 1 SMSS) paces the resend.
+    this.sndNxt = this.retransmitAt(this.sndUna, 'rto');
+    if (seqGt(this.sndNxt, this.sndMax)) this.sndNxt = this.sndMax;
+    this.armRto(true);
+  }
+
+  /** Zero-window probe (§3.8.6.1): one octet beyond a closed window, backing off like the RTO. */
+  private onPersist(): void {
+    if (!SYNCHRONIZED_DATA_STATES.has(this.state)) return;
+    if (this.sndWnd > 0) {
+      this.persistBackoffs = 0;
+      this.trySend();
+      return;
+    }
+    this.stats.zeroWindowProbes++;
+    const unsent = this.sendBuffer.length - this.sentOffset();
+    if (this.sndNxt === this.sndUna && unsent > 0) {
+      this.probe('zero-window-probe', { seq: this.sndNxt });
+      this.sendData(this.sndNxt, 1, false, false);
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    } else if (seqDiff(this.sndMax, this.sndUna) > 0) {
+      this.probe('zero-window-probe', { seq: this.sndUna });
+      this.sendData(this.sndUna, Math.min(1, this.sendBuffer.length), false, true);
+    } else {
+      return;
+    }
+    if (this.persistBackoffs < 16) this.persistBackoffs++;
+    this.startTimer('persist', this.persistInterval());
+  }
+
+  /** Keep-alive (RFC 1122 §4.2.3.6): after idle time, probes with SEG.SEQ = SND.UNA − 1. */
+  private onKeepalive(): void {
+    if (!this.config.keepAlive || !this.isSynchronized() || this.state === 'TIME-WAIT') return;
+    const now = this.now();
+    const idle = now - this.lastReceiveAt;
+    if (this.keepaliveProbes === 0 && idle < this.config.keepIdleMs) {
+      this.startTimer('keepalive', this.config.keepIdleMs - idle);
+      return;
+    }
+    if (this.keepaliveProbes >= this.config.keepCount) {
+      this.abort('keep-alive timeout', 'ETIMEDOUT');
+      return;
+    }
+    this.keepaliveProbes++;
+    this.stats.keepaliveProbes++;
+    this.probe('keepalive-probe', { count: this.keepaliveProbes });
+    this.emit({ flags: TCP_ACK, seq: seqAdd(this.sndUna, -1), ack: this.rcvNxt, payload: EMPTY, options: this.dataOptions(), window: -1 });
+    this.startTimer('keepalive', this.config.keepIntervalMs);
+  }
+
+  // =====================================================================================
+  // Probes (docs/tcp.md names every kind and key)
+  // =====================================================================================
+
+  private probe(kind: string, data: Record<string, ProbeValue>): number | undefined {
+    const bus = this.env.probes;
+    if (!bus) return undefined;
+    if (!bus.hasListeners()) return bus.allocateId();
+    return bus.publish({ t: this.now(), layer: 'tcp', kind, subject: this.subject, causeId: this.currentCause, data: { state: this.state, ...data } });
+  }
+
+  private probeCc(event: string): void {
+    const bus = this.env.probes;
+    if (!bus || !bus.hasListeners()) return;
+    const snap = this.cc.snapshot();
+    const data: Record<string, ProbeValue> = {
+      event,
+      algorithm: this.cc.name,
+      cwnd: this.cc.cwnd,
+      ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null,
+      flightSize: this.flightSize(),
+      inRecovery: this.inRecovery,
+    };
+    for (const [k, v] of Object.entries(snap)) data[`cc.${k}`] = v;
+    bus.publish({ t: this.now(), layer: 'cc', kind: 'cwnd', subject: this.subject, causeId: this.currentCause, data });
+  }
+
+  private probeSegment(kind: 'segment-in' | 'segment-out', seg: TcpSegment, causeId: number | undefined, retransmission = false): number | undefined {
+    const bus = this.env.probes;
+    if (!bus) return undefined;
+    if (!bus.hasListeners()) return bus.allocateId();
+    const sack = seg.options.find((o) => o.kind === 'sack');
+    return bus.publish({
+      t: this.now(),
+      layer: 'tcp',
+      kind,
+      subject: this.subject,
+      causeId,
+      data: {
+        state: this.state,
+        seq: seg.seq,
+        ack: seg.ack,
+        flags: flagString(seg.flags),
+        len: seg.payload.length,
+        win: seg.window,
+        optionsLen: optionsLength(seg.options),
+        sack: sack && sack.kind === 'sack' ? sack.blocks.map((b) => `${b.left}-${b.right}`).join(',') : null,
+        retransmission,
+        iss: this.iss,
+        irs: this.irs,
+        sndUna: this.sndUna,
+        sndNxt: this.sndNxt,
+        sndMax: this.sndMax,
+        sndWnd: this.sndWnd,
+        rcvNxt: this.rcvNxt,
+        rcvWnd: this.advertisedWindow(),
+        cwnd: this.cc.cwnd,
+        ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null,
+        sendBuffered: this.sendBuffer.length,
+        receiveBuffered: this.receiveBuffer.length,
+      },
+    });
+  }
+
+  /** A plain snapshot for labs, views and tests. */
+  snapshot(): Record<string, ProbeValue> {
+    return {
+      state: this.state,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.advertisedWindow(),
+      mss: this.effectiveMss(),
+      sndShift: this.sndShift,
+      rcvShift: this.rcvShift,
+      sack: this.sackOk,
+      timestamps: this.tsOk,
+      srttMs: this.rtt.srtt,
+      rttvarMs: this.rtt.rttvar,
+      rtoMs: this.rtt.rto,
+      cwnd: this.cc.cwnd,
+      ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null,
+      congestion: this.cc.name,
+      inRecovery: this.inRecovery,
+      sendBuffered: this.sendBuffer.length,
+      receiveBuffered: this.receiveBuffer.length,
+      outOfOrderRanges: this.assembler.rangeCount,
+      timers: this.runningTimers().join(','),
+    };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A socket error with its errno name. */
+export class TcpError extends Error {
+  constructor(
+    readonly errno: TcpErrno | 'EADDRINUSE' | 'EINVAL' | 'EISCONN' | 'EALREADY' | 'EOPNOTSUPP' | 'EADDRNOTAVAIL' | 'EHOSTUNREACH' | 'ENETUNREACH',
+    detail: string,
+  ) {
+    super(`${errno}: ${detail}`);
+    this.name = 'TcpError';
+  }
+  get code(): string {
+    return this.errno;
+  }
+}
+
+function inWindow(x: SeqNum, start: SeqNum, wnd: number): boolean {
+  const d = seqDiff(x, start);
+  return d >= 0 && d < wnd;
+}
+
+/** Timestamp comparison modulo 2^32 (RFC 7323 §5.2). */
+function tsLt(a: number, b: number): boolean {
+  return ((a - b) | 0) < 0;
+}
+
+export function findTimestamps(options: TcpOption[]): { tsval: number; tsecr: number } | null {
+  for (const o of options) if (o.kind === 'timestamps') return o;
+  return null;
+}
+
+/**
+ * §3.10.7.1: the reset answering a segment for which no connection exists. None for a RST.
+ * If the segment has an ACK: <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ */
+export function resetFor(seg: TcpSegment): TcpSegment | null {
+  if (seg.flags & TCP_RST) return null;
+  if (seg.flags & TCP_ACK) {
+    return { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: seq(0), flags: TCP_RST, window: 0, urgentPointer: 0, options: [], payload: EMPTY };
+  }
+  return {
+    srcPort: seg.dstPort,
+    dstPort: seg.srcPort,
+    seq: seq(0),
+    ack: seqAdd(seg.seq, segLen(seg)),
+    flags: TCP_RST | TCP_ACK,
+    window: 0,
+    urgentPointer: 0,
+    options: [],
+    payload: EMPTY,
+  };
+}

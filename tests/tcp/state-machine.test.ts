@@ -1,0 +1,490 @@
+/**
+ * RFC 9293 §3.10 state machine, one endpoint driven by template segments, grouped by state.
+ * Every transition of the §3.3.2 diagram, the §3.10.7 RST rules and the RFC 5961 cases.
+ */
+import { describe, expect, it } from 'vitest';
+import { seq, seqAdd } from '@shared/wire/seq';
+import { resetFor } from '../../src-main/stack/tcp/connection';
+import {
+  Harness,
+  LOCAL_ISS,
+  PLAIN,
+  REMOTE_ISS,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  bytes,
+  lseq,
+  rseq,
+  segment,
+} from './harness';
+
+describe('CLOSED (§3.10.7.1)', () => {
+  it('answers a segment with ACK by <SEQ=SEG.ACK><CTL=RST>', () => {
+    const r = resetFor(segment({ seq: seq(5), ack: seq(777), flags: TCP_ACK }))!;
+    expect(r.flags).toBe(TCP_RST);
+    expect(r.seq).toBe(777);
+  });
+  it('answers a segment without ACK by <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>', () => {
+    const r = resetFor(segment({ seq: seq(100), flags: TCP_SYN | TCP_FIN, payload: bytes(10) }))!;
+    expect(r.flags).toBe(TCP_RST | TCP_ACK);
+    expect(r.seq).toBe(0);
+    expect(r.ack).toBe(112);
+  });
+  it('never answers a RST', () => {
+    expect(resetFor(segment({ seq: seq(1), flags: TCP_RST }))).toBeNull();
+  });
+  it('a closed connection object resets what reaches it', () => {
+    const h = new Harness();
+    h.recv({ seq: seq(1), ack: seq(99), flags: TCP_ACK });
+    const r = h.one();
+    expect(r.flags).toBe(TCP_RST);
+    expect(r.seq).toBe(99);
+  });
+});
+
+describe('LISTEN (§3.10.7.2)', () => {
+  it('SYN → SYN-RECEIVED, sends SYN,ACK <SEQ=ISS><ACK=RCV.NXT> with our MSS', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS, options: [{ kind: 'mss', value: 1200 }] });
+    expect(h.conn.state).toBe('SYN-RECEIVED');
+    const s = h.one();
+    expect(s.flags).toBe(TCP_SYN | TCP_ACK);
+    expect(s.seq).toBe(LOCAL_ISS);
+    expect(s.ack).toBe(rseq(0));
+    expect(s.options).toContainEqual({ kind: 'mss', value: 1000 });
+    expect(h.conn.peerMss).toBe(1200);
+    expect(h.states()).toEqual(['CLOSED->LISTEN', 'LISTEN->SYN-RECEIVED']);
+  });
+  it('ignores a RST', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_RST, seq: seq(5) });
+    h.none();
+    expect(h.conn.state).toBe('LISTEN');
+  });
+  it('answers any ACK with <SEQ=SEG.ACK><CTL=RST>', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_ACK, seq: seq(5), ack: seq(4242) });
+    const r = h.one();
+    expect(r.flags).toBe(TCP_RST);
+    expect(r.seq).toBe(4242);
+    expect(h.conn.state).toBe('LISTEN');
+  });
+  it('drops a segment with neither SYN, ACK nor RST', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_FIN, seq: seq(5) });
+    h.none();
+    expect(h.conn.state).toBe('LISTEN');
+  });
+});
+
+describe('SYN-SENT (§3.10.7.3)', () => {
+  function syn(config = PLAIN): Harness {
+    const h = new Harness(config);
+    h.conn.connect(LOCAL_ISS);
+    return h;
+  }
+  it('connect sends SYN with MSS and enters SYN-SENT', () => {
+    const h = syn();
+    const s = h.one();
+    expect(s.flags).toBe(TCP_SYN);
+    expect(s.seq).toBe(LOCAL_ISS);
+    expect(s.options).toContainEqual({ kind: 'mss', value: 1000 });
+    expect(h.conn.state).toBe('SYN-SENT');
+  });
+  it('SYN,ACK → ESTABLISHED and ACK', () => {
+    const h = syn();
+    h.take();
+    h.recv({ flags: TCP_SYN | TCP_ACK, seq: REMOTE_ISS, ack: lseq(0) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    const a = h.one();
+    expect(a.flags).toBe(TCP_ACK);
+    expect(a.seq).toBe(lseq(0));
+    expect(a.ack).toBe(rseq(0));
+  });
+  it('an unacceptable ACK (SEG.ACK =< ISS or > SND.NXT) gets <SEQ=SEG.ACK><CTL=RST>, state kept', () => {
+    for (const bad of [LOCAL_ISS, seqAdd(LOCAL_ISS, 2)]) {
+      const h = syn();
+      h.take();
+      h.recv({ flags: TCP_SYN | TCP_ACK, seq: REMOTE_ISS, ack: bad });
+      const r = h.one();
+      expect(r.flags).toBe(TCP_RST);
+      expect(r.seq).toBe(bad);
+      expect(h.conn.state).toBe('SYN-SENT');
+    }
+  });
+  it('RST with an acceptable ACK → CLOSED with ECONNREFUSED', () => {
+    const h = syn();
+    h.take();
+    h.recv({ flags: TCP_RST | TCP_ACK, seq: seq(0), ack: lseq(0) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ECONNREFUSED');
+    h.none();
+  });
+  it('RST without ACK is dropped (RFC 5961 §3.2 / §3.10.7.3)', () => {
+    const h = syn();
+    h.take();
+    h.recv({ flags: TCP_RST, seq: seq(0) });
+    expect(h.conn.state).toBe('SYN-SENT');
+    h.none();
+  });
+  it('RST with an unacceptable ACK is dropped without a reply', () => {
+    const h = syn();
+    h.take();
+    h.recv({ flags: TCP_RST | TCP_ACK, seq: seq(0), ack: seqAdd(LOCAL_ISS, 50) });
+    expect(h.conn.state).toBe('SYN-SENT');
+    h.none();
+  });
+  it('simultaneous open: SYN → SYN-RECEIVED with SYN,ACK <SEQ=ISS>, then ACK → ESTABLISHED', () => {
+    const h = syn();
+    h.take();
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
+    expect(h.conn.state).toBe('SYN-RECEIVED');
+    const sa = h.one();
+    expect(sa.flags).toBe(TCP_SYN | TCP_ACK);
+    expect(sa.seq).toBe(LOCAL_ISS);
+    expect(sa.ack).toBe(rseq(0));
+    h.recv({ flags: TCP_SYN | TCP_ACK, seq: REMOTE_ISS, ack: lseq(0) });
+    // The peer's SYN,ACK repeats its SYN (old now): acknowledged, and the ACK completes the open.
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    expect(h.states()).toEqual(['CLOSED->SYN-SENT', 'SYN-SENT->SYN-RECEIVED', 'SYN-RECEIVED->ESTABLISHED']);
+  });
+  it('retransmits the SYN with exponential backoff and fails with ETIMEDOUT after syn_retries', () => {
+    const h = syn({ ...PLAIN, synRetries: 6 });
+    expect(h.take()).toHaveLength(1);
+    const times: number[] = [];
+    h.clock.runUntilIdle(1_000_000);
+    for (const e of h.events) if (e.kind === 'segment-out') times.push(e.t);
+    // 0, 1, 3, 7, 15, 31, 63 s, then ETIMEDOUT at 127 s (Linux tcp_syn_retries=6 with a 1 s initial RTO).
+    expect(times).toEqual([0, 1000, 3000, 7000, 15000, 31000, 63000]);
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ETIMEDOUT');
+    const closedAt = h.events.find((e) => e.kind === 'state' && e.data.to === 'CLOSED')!.t;
+    expect(closedAt).toBe(127000);
+  });
+  it('close in SYN-SENT → CLOSED without a segment', () => {
+    const h = syn();
+    h.take();
+    h.conn.close();
+    expect(h.conn.state).toBe('CLOSED');
+    h.none();
+  });
+});
+
+describe('SYN-RECEIVED', () => {
+  function synRcvd(): Harness {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
+    h.take();
+    return h;
+  }
+  it('ACK of our SYN → ESTABLISHED', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    h.none();
+  });
+  it('an unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: seqAdd(LOCAL_ISS, 9) });
+    const r = h.one();
+    expect(r.flags).toBe(TCP_RST);
+    expect(r.seq).toBe(seqAdd(LOCAL_ISS, 9));
+    expect(h.conn.state).toBe('SYN-RECEIVED');
+  });
+  it('RST (passive open) → back to LISTEN', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_RST, seq: rseq(0) });
+    expect(h.conn.state).toBe('LISTEN');
+  });
+  it('a retransmitted SYN gets the SYN,ACK again', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
+    const s = h.one();
+    expect(s.flags).toBe(TCP_SYN | TCP_ACK);
+    expect(s.seq).toBe(LOCAL_ISS);
+  });
+  it('retransmits the SYN,ACK on timeout, then gives up after synack_retries', () => {
+    const h = synRcvd();
+    h.at(1000);
+    expect(h.one().flags).toBe(TCP_SYN | TCP_ACK);
+    h.clock.runUntilIdle(1_000_000);
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.conn.stats.retransmits).toBe(5);
+  });
+  it('close → FIN-WAIT-1; the FIN goes out once the handshake ACK arrives', () => {
+    const h = synRcvd();
+    h.conn.close();
+    expect(h.conn.state).toBe('FIN-WAIT-1');
+    h.none();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0) });
+    const f = h.one();
+    expect(f.flags & TCP_FIN).toBeTruthy();
+    expect(f.seq).toBe(lseq(0));
+  });
+});
+
+describe('ESTABLISHED', () => {
+  it('RST with SEG.SEQ = RCV.NXT → CLOSED with ECONNRESET', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_RST, seq: rseq(0) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ECONNRESET');
+    h.none();
+  });
+  it('RST in window but not exact → challenge ACK, stays (RFC 5961 §3.2)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_RST, seq: rseq(100) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    const a = h.one();
+    expect(a.flags).toBe(TCP_ACK);
+    expect(a.seq).toBe(lseq(0));
+    expect(a.ack).toBe(rseq(0));
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
+  it('RST outside the window is dropped silently', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_RST, seq: rseq(100_000) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    h.none();
+  });
+  it('SYN in a synchronized state → challenge ACK, wherever its sequence number (RFC 5961 §4.2)', () => {
+    for (const s of [rseq(0), rseq(10), rseq(1_000_000)]) {
+      const h = new Harness().established();
+      h.recv({ flags: TCP_SYN, seq: s });
+      expect(h.conn.state).toBe('ESTABLISHED');
+      const a = h.one();
+      expect(a.flags).toBe(TCP_ACK);
+      expect(a.ack).toBe(rseq(0));
+    }
+  });
+  it('challenge ACKs are rate-limited (RFC 5961 §7)', () => {
+    const h = new Harness({ ...PLAIN, challengeAckLimit: 3 }).established();
+    for (let i = 0; i < 10; i++) h.recv({ flags: TCP_RST, seq: rseq(10 + i) });
+    expect(h.take()).toHaveLength(3);
+    h.at(1000);
+    h.recv({ flags: TCP_RST, seq: rseq(10) });
+    expect(h.take()).toHaveLength(1);
+  });
+  it('an ACK for data not yet sent is answered by an ACK and dropped (RFC 5961 §5.2)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(500), payload: bytes(10) });
+    const a = h.one();
+    expect(a.ack).toBe(rseq(0)); // the data was not accepted
+    expect(h.conn.readableBytes).toBe(0);
+  });
+  it('an unacceptable segment (old data) is answered by an ACK (§3.10.7.4 first check)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK, seq: seqAdd(REMOTE_ISS, -100), ack: lseq(0), payload: bytes(10) });
+    const a = h.one();
+    expect(a.ack).toBe(rseq(0));
+  });
+  it('FIN → CLOSE-WAIT with an immediate ACK; EOF after the data', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0), payload: bytes(5) });
+    expect(h.conn.state).toBe('CLOSE-WAIT');
+    expect(h.one().ack).toBe(rseq(6));
+    expect(h.conn.read(100)).toEqual(bytes(5));
+    expect(h.conn.readEof).toBe(true);
+  });
+  it('close → FIN-WAIT-1 and sends FIN', () => {
+    const h = new Harness().established();
+    h.conn.close();
+    expect(h.conn.state).toBe('FIN-WAIT-1');
+    const f = h.one();
+    expect(f.flags).toBe(TCP_ACK | TCP_FIN);
+    expect(f.seq).toBe(lseq(0));
+  });
+  it('abort (SO_LINGER 0) sends RST and closes', () => {
+    const h = new Harness().established();
+    h.conn.abort('SO_LINGER 0');
+    const r = h.one();
+    expect(r.flags & TCP_RST).toBeTruthy();
+    expect(r.seq).toBe(lseq(0));
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('close with unread data aborts with RST (RFC 2525 §2.17)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0), payload: bytes(5) });
+    h.take();
+    h.conn.close();
+    expect(h.one().flags & TCP_RST).toBeTruthy();
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('a FIN beyond a gap waits for the gap to fill (out-of-order FIN)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(5), ack: lseq(0), payload: bytes(5, 5) });
+    expect(h.conn.state).toBe('ESTABLISHED');
+    expect(h.one().ack).toBe(rseq(0)); // immediate duplicate ACK for out-of-order data
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0), payload: bytes(5) });
+    expect(h.conn.state).toBe('CLOSE-WAIT');
+    expect(h.conn.read(100)).toEqual(bytes(10));
+  });
+});
+
+describe('FIN-WAIT-1', () => {
+  function finWait1(): Harness {
+    const h = new Harness().established();
+    h.conn.close();
+    h.take();
+    return h;
+  }
+  it('ACK of FIN → FIN-WAIT-2', () => {
+    const h = finWait1();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1) });
+    expect(h.conn.state).toBe('FIN-WAIT-2');
+  });
+  it('FIN without ACK of our FIN → CLOSING (simultaneous close), then ACK → TIME-WAIT', () => {
+    const h = finWait1();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    expect(h.conn.state).toBe('CLOSING');
+    expect(h.one().ack).toBe(rseq(1));
+    h.recv({ flags: TCP_ACK, seq: rseq(1), ack: lseq(1) });
+    expect(h.conn.state).toBe('TIME-WAIT');
+  });
+  it('FIN with ACK of our FIN → TIME-WAIT', () => {
+    const h = finWait1();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    expect(h.conn.state).toBe('TIME-WAIT');
+    // §3.10.7.4: the ACK (fifth step) moves to FIN-WAIT-2 before the FIN (eighth step) is processed.
+    expect(h.states().slice(-2)).toEqual(['FIN-WAIT-1->FIN-WAIT-2', 'FIN-WAIT-2->TIME-WAIT']);
+  });
+  it('retransmits the FIN on timeout (RTO 200 ms after a 0 ms handshake RTT)', () => {
+    const h = finWait1();
+    h.at(199);
+    h.none();
+    h.at(200);
+    const f = h.one();
+    expect(f.flags & TCP_FIN).toBeTruthy();
+    expect(f.seq).toBe(lseq(0));
+  });
+});
+
+describe('FIN-WAIT-2', () => {
+  function finWait2(orphan = false): Harness {
+    const h = new Harness().established();
+    if (orphan) h.conn.close();
+    else h.conn.shutdown('write');
+    h.take();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1) });
+    return h;
+  }
+  it('half-close: data from the peer is still delivered after shutdown(SHUT_WR)', () => {
+    const h = finWait2();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1), payload: bytes(7) });
+    expect(h.conn.read(100)).toEqual(bytes(7));
+  });
+  it('FIN → TIME-WAIT, ACKed', () => {
+    const h = finWait2();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    expect(h.conn.state).toBe('TIME-WAIT');
+    expect(h.one().ack).toBe(rseq(1));
+  });
+  it('new data after close() aborts with RST (Linux)', () => {
+    const h = finWait2(true);
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1), payload: bytes(7) });
+    expect(h.one().flags & TCP_RST).toBeTruthy();
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('an orphaned FIN-WAIT-2 times out (tcp_fin_timeout)', () => {
+    const h = finWait2(true);
+    h.at(59_999);
+    expect(h.conn.state).toBe('FIN-WAIT-2');
+    h.at(60_000);
+    expect(h.conn.state).toBe('CLOSED');
+  });
+});
+
+describe('CLOSE-WAIT and LAST-ACK', () => {
+  function closeWait(): Harness {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    h.take();
+    return h;
+  }
+  it('data after the peer FIN is ignored (§3.10.7.4 seventh step)', () => {
+    const h = closeWait();
+    h.recv({ flags: TCP_ACK, seq: rseq(1), ack: lseq(0), payload: bytes(5) });
+    expect(h.conn.readableBytes).toBe(0);
+    expect(h.one().ack).toBe(rseq(1));
+  });
+  it('we can still send in CLOSE-WAIT', () => {
+    const h = closeWait();
+    h.conn.write(bytes(10));
+    const d = h.one();
+    expect(d.payload.length).toBe(10);
+  });
+  it('close → LAST-ACK with FIN; ACK of FIN → CLOSED', () => {
+    const h = closeWait();
+    h.conn.close();
+    expect(h.conn.state).toBe('LAST-ACK');
+    expect(h.one().flags & TCP_FIN).toBeTruthy();
+    h.recv({ flags: TCP_ACK, seq: rseq(1), ack: lseq(1) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBeNull();
+  });
+  it('RST in LAST-ACK → CLOSED without error', () => {
+    const h = closeWait();
+    h.conn.close();
+    h.take();
+    h.recv({ flags: TCP_RST, seq: rseq(1) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBeNull();
+  });
+  it('RST in CLOSE-WAIT → ECONNRESET', () => {
+    const h = closeWait();
+    h.recv({ flags: TCP_RST, seq: rseq(1) });
+    expect(h.closedWith).toBe('ECONNRESET');
+  });
+});
+
+describe('TIME-WAIT', () => {
+  function timeWait(config = PLAIN): Harness {
+    const h = new Harness(config).established();
+    h.conn.close();
+    h.take();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    h.take();
+    return h;
+  }
+  it('lasts 2×MSL (60 s default, like Linux) then CLOSED', () => {
+    const h = timeWait();
+    h.at(59_999);
+    expect(h.conn.state).toBe('TIME-WAIT');
+    h.at(60_000);
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('2×MSL is configurable', () => {
+    const h = timeWait({ ...PLAIN, timeWaitMs: 2000 });
+    h.at(2000);
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('a retransmitted FIN is ACKed and restarts the 2×MSL timer', () => {
+    const h = timeWait();
+    h.at(30_000);
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    expect(h.one().ack).toBe(rseq(1));
+    h.at(60_000);
+    expect(h.conn.state).toBe('TIME-WAIT');
+    h.at(90_000);
+    expect(h.conn.state).toBe('CLOSED');
+  });
+  it('a SYN with a higher sequence number may reopen it (RFC 1122 §4.2.2.13); an old one may not', () => {
+    const h = timeWait();
+    expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: rseq(100_000) }))).toBe(true);
+    expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: REMOTE_ISS }))).toBe(false);
+  });
+  it('a SYN that does not reopen gets a challenge ACK and the state stays', () => {
+    const h = timeWait();
+    h.recv({ flags: TCP_SYN, seq: rseq(1) });
+    expect(h.conn.state).toBe('TIME-WAIT');
+    expect(h.one().flags).toBe(TCP_ACK);
+  });
+});
