@@ -1,7 +1,8 @@
 import type { CliCommand } from './command';
+import { labCommand } from './commands/lab';
 
 /**
  * Every `tcplab` subcommand, in the order `tcplab --help` lists them. Add a command by writing
  * `commands/<name>.ts` (exporting a `CliCommand`) and one import plus one entry here.
  */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [labCommand];

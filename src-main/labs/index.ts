@@ -1,0 +1,15 @@
+/**
+ * Every lab, in teaching order. A lab is one module under src-main/labs/<name>.ts exporting a
+ * LabModule; add it here with one import and one entry. docs/labs.md describes each.
+ */
+import type { LabModule } from './types';
+
+export * from './types';
+export { runLab, labParams } from './runner';
+export { LabWorld } from './world';
+
+export const labs: LabModule[] = [];
+
+export function findLab(name: string): LabModule | undefined {
+  return labs.find((l) => l.name === name);
+}
