@@ -25,8 +25,8 @@ export class FaultInjector extends DeviceWrapper {
   constructor(inner: Device, opts: FaultInjectorOptions) {
     super(inner);
     this.clock = opts.clock;
-    this.tx = new ImpairedChannel(opts.tx ?? {}, opts.clock, opts.random.fork(), (f, c) => this.inner.send(f, { causeId: c }), this.txStats);
-    this.rx = new ImpairedChannel(opts.rx ?? {}, opts.clock, opts.random.fork(), (f, c) => this.listener?.(f, { t: this.clock.now(), causeId: c }), this.rxStats);
+    this.tx = new ImpairedChannel(opts.tx ?? {}, opts.clock, opts.random.fork(), (f, c) => this.inner.send(f, { causeId: c }), this.txStats, true);
+    this.rx = new ImpairedChannel(opts.rx ?? {}, opts.clock, opts.random.fork(), (f, c) => this.listener?.(f, { t: this.clock.now(), causeId: c }), this.rxStats, true);
   }
 
   configure(direction: 'tx' | 'rx', cfg: ImpairmentConfig): void {

@@ -100,6 +100,12 @@ export class ImpairedChannel {
     private readonly deliver: Deliver,
     /** Counters: drops 'queue-full', 'loss'; extra 'duplicated', 'reordered', 'corrupted'. */
     readonly stats: DeviceStats,
+    /**
+     * Deliver at once (same call stack) when a frame has no delay at all. The fault injector
+     * wants this (no extra event-loop turn on a TAP); the virtual link does not, so that two
+     * stacks never re-enter each other.
+     */
+    private readonly immediateWhenUndelayed = false,
   ) {
     validateImpairment(cfg);
     stats.extra ??= {};
@@ -172,7 +178,7 @@ export class ImpairedChannel {
       this.stats.extra!.reordered = (this.stats.extra!.reordered ?? 0) + 1;
     }
     const duplicate = cfg.duplicate !== undefined && cfg.duplicate > 0 && this.random.next() < cfg.duplicate;
-    if (arriveAt <= now && !cfg.bandwidthBps) {
+    if (arriveAt <= now && !cfg.bandwidthBps && this.immediateWhenUndelayed) {
       this.deliver(bytes, causeId);
     } else {
       this.clock.setTimer(arriveAt, () => this.deliver(bytes, causeId));

@@ -1,0 +1,365 @@
+/**
+ * IPv4 for a host (RFC 791, RFC 1122 §3.2.1): receive checks, reassembly, dispatch to the
+ * transport protocols through the seam in protocols.ts, and sending with routing, fragmentation
+ * and ARP resolution. Does not forward (a host, RFC 1122 §3.3.4.2 "silently discard").
+ */
+import { IPV4_MIN_HEADER_LENGTH, Ipv4View, emitIpv4Into } from '@shared/wire/ipv4';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV4, emitEthernetInto } from '@shared/wire/ethernet';
+import { MAC_BROADCAST, ipv4ToString, type MacAddress } from '@shared/wire/address';
+import type { NetInterface } from '../interface';
+import type { Stack } from '../stack';
+import type { IpProtocolHandler, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult } from './protocols';
+import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
+
+/** What the IP layer knows about a received datagram beyond the seam (for ICMP errors). */
+export interface ReceivedDatagram extends Ipv4Datagram {
+  /** The IP header as received (of fragment 0 for a reassembled datagram). */
+  header: Uint8Array;
+  /** Arrived as a link-layer broadcast/multicast. */
+  linkBroadcast: boolean;
+  /** Was addressed to a broadcast address. */
+  ipBroadcast: boolean;
+  /** Number of fragments it was reassembled from (1 = not fragmented). */
+  fragments: number;
+}
+
+export const DEFAULT_TTL = 64;
+
+/** Path MTU learned from ICMP "fragmentation needed" (RFC 1191), expires after 10 minutes. */
+interface PmtuEntry {
+  mtu: number;
+  expiresAt: number;
+}
+
+export function isMulticast(a: number): boolean {
+  return a >>> 28 === 0xe;
+}
+
+function isLoopback(a: number): boolean {
+  return a >>> 24 === 127;
+}
+
+export class Ipv4Layer {
+  private readonly handlers = new Map<number, IpProtocolHandler>();
+  private identification: number;
+  private readonly pmtu = new Map<number, PmtuEntry>();
+  readonly reassembler: Reassembler;
+  defaultTtl = DEFAULT_TTL;
+
+  constructor(
+    private readonly stack: Stack,
+    reassembly: ReassemblyOptions = {},
+  ) {
+    this.identification = stack.random.int(0x10000);
+    this.reassembler = new Reassembler(stack.clock, (d) => this.onReassemblyExpired(d), reassembly);
+  }
+
+  /** Registers the handler for an IP protocol number (6 TCP, 17 UDP, 1 ICMP). */
+  register(protocol: number, handler: IpProtocolHandler): void {
+    this.handlers.set(protocol, handler);
+  }
+
+  handler(protocol: number): IpProtocolHandler | undefined {
+    return this.handlers.get(protocol);
+  }
+
+  /** The source address we would use towards `dst`, or null without a route. */
+  sourceFor(dst: number): number | null {
+    const ifc = this.stack.interfaceFor(dst);
+    if (ifc && (isMulticast(dst) || dst === 0xffffffff)) return ifc.addr;
+    return this.stack.routes.lookup(dst)?.source ?? null;
+  }
+
+  /** The MTU towards `dst`: the route's interface MTU, lowered by a learned path MTU. */
+  mtuFor(dst: number): number {
+    const route = this.stack.routes.lookup(dst);
+    const ifc = route ? this.stack.interfaceByName(route.ifname) : this.stack.interfaces[0];
+    let mtu = ifc?.mtu ?? 1500;
+    const p = this.pmtu.get(dst);
+    if (p) {
+      if (p.expiresAt <= this.stack.clock.now()) this.pmtu.delete(dst);
+      else mtu = Math.min(mtu, p.mtu);
+    }
+    return mtu;
+  }
+
+  /** Records a path MTU from ICMP fragmentation needed (RFC 1191 §3; never below 68). */
+  learnPathMtu(dst: number, mtu: number): void {
+    const clamped = Math.max(68, mtu);
+    this.pmtu.set(dst, { mtu: clamped, expiresAt: this.stack.clock.now() + 600_000 });
+    this.stack.counters.inc('ipv4.pmtu.learned');
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  receive(ifc: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean, frameCauseId: number | undefined): void {
+    const s = this.stack;
+    const c = s.counters;
+    c.inc('ipv4.rx.packets');
+    const v = new Ipv4View(frame, offset);
+    const err = v.check();
+    if (err) {
+      // Integrity before sanity (PyTCP): name the field that failed.
+      const reason = err.field === 'version' ? 'bad-version' : err.field === 'header length' ? 'bad-ihl' : err.field === 'total length' ? 'bad-total-length' : 'truncated';
+      s.drop('ipv4', reason, frameCauseId, { error: err.message });
+      return;
+    }
+    const hl = v.headerLength;
+    const total = v.totalLength;
+    if (offset + total > frame.length) {
+      s.drop('ipv4', 'truncated', frameCauseId, { totalLength: total, captured: frame.length - offset });
+      return;
+    }
+    if (!v.checksumValid) {
+      s.drop('ipv4', 'bad-checksum', frameCauseId, { checksum: v.checksum });
+      return;
+    }
+    const src = v.src;
+    const dst = v.dst;
+    const ttl = v.ttl;
+    const moreFragments = v.moreFragments;
+    const fragmentOffset = v.fragmentOffset;
+    const protocol = v.protocol;
+    const id = s.probes.publish({
+      t: s.clock.now(),
+      layer: 'ipv4',
+      kind: 'packet-in',
+      subject: ifc.name,
+      causeId: frameCauseId,
+      data: { src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, ttl, length: total, id: v.identification, mf: moreFragments, offset: fragmentOffset },
+    });
+    // RFC 1122 §3.2.1.3: a source that is broadcast or multicast is not a host; discard.
+    if (src === 0xffffffff || isMulticast(src) || src === ifc.broadcast) {
+      s.drop('ipv4', 'bad-source', id, { src: ipv4ToString(src) });
+      return;
+    }
+    if (isLoopback(src) || isLoopback(dst)) {
+      // RFC 1122 §3.2.1.3 (g): 127/8 must not appear outside a host.
+      s.drop('ipv4', 'martian-loopback', id);
+      return;
+    }
+    const ipBroadcast = ifc.isBroadcast(dst);
+    if (!ifc.acceptsDestination(dst) && !s.isLocalAddress(dst)) {
+      // A host does not forward (RFC 1122 §3.3.4.2); multicast groups are not joined.
+      s.drop('ipv4', isMulticast(dst) ? 'multicast-not-joined' : 'not-for-us', id, { dst: ipv4ToString(dst) });
+      return;
+    }
+    // TTL: RFC 1122 §3.2.1.7 — a host MUST NOT discard a datagram just because its TTL is < 2.
+    if (ttl === 0) c.inc('ipv4.rx.ttl-zero');
+
+    const payload = frame.subarray(offset + hl, offset + total);
+    if (moreFragments || fragmentOffset !== 0) {
+      c.inc('ipv4.rx.fragments');
+      const result = this.reassembler.add({
+        src,
+        dst,
+        protocol,
+        identification: v.identification,
+        offset: fragmentOffset,
+        moreFragments,
+        data: payload,
+        quote: frame.subarray(offset, offset + hl + Math.min(8, payload.length)),
+        ttl,
+        dscp: v.dscp,
+        ecn: v.ecn,
+        causeId: id,
+      });
+      if (result.status === 'pending') return;
+      if (result.status === 'duplicate') {
+        c.inc('ipv4.rx.duplicate-fragments');
+        return;
+      }
+      if (result.status === 'dropped') {
+        s.drop('ipv4', `reassembly-${result.reason}`, id);
+        return;
+      }
+      const d = result.datagram;
+      c.inc('ipv4.rx.reassembled');
+      // Quote header for ICMP errors: the first fragment's header, total length made whole.
+      const header = frame.slice(offset, offset + hl);
+      const whole = hl + d.payload.length;
+      header[2] = whole >>> 8;
+      header[3] = whole & 0xff;
+      header[6] &= 0x40; // keep DF, clear MF and the offset
+      header[7] = 0;
+      this.deliver({
+        src,
+        dst,
+        protocol,
+        ttl: d.ttl,
+        dscp: d.dscp,
+        ecn: d.ecn,
+        identification: d.identification,
+        payload: d.payload,
+        causeId: id,
+        ifname: ifc.name,
+        header,
+        linkBroadcast,
+        ipBroadcast,
+        fragments: d.fragments,
+      });
+      return;
+    }
+    this.deliver({
+      src,
+      dst,
+      protocol,
+      ttl,
+      dscp: v.dscp,
+      ecn: v.ecn,
+      identification: v.identification,
+      payload,
+      causeId: id,
+      ifname: ifc.name,
+      header: frame.subarray(offset, offset + hl),
+      linkBroadcast,
+      ipBroadcast,
+      fragments: 1,
+    });
+  }
+
+  /** Hands a whole datagram to its protocol, or answers protocol unreachable. */
+  deliver(d: ReceivedDatagram): void {
+    const s = this.stack;
+    s.counters.inc('ipv4.rx.delivered');
+    const handler = this.handlers.get(d.protocol);
+    if (!handler) {
+      s.drop('ipv4', 'unknown-protocol', d.causeId, { protocol: d.protocol });
+      // RFC 1122 §3.2.2.1: a host SHOULD send protocol unreachable.
+      s.icmp.sendDestUnreachable(d, 2);
+      return;
+    }
+    handler.receive(d);
+  }
+
+  private onReassemblyExpired(x: ExpiredDatagram): void {
+    const s = this.stack;
+    s.drop('ipv4', x.reason === 'timeout' ? 'reassembly-timeout' : 'reassembly-memory', x.causeId, {
+      src: ipv4ToString(x.src),
+      id: x.identification,
+    });
+    // RFC 792 / RFC 1122 §3.2.1.4: time exceeded (code 1) only if fragment 0 arrived.
+    if (x.reason === 'timeout' && x.firstFragmentQuote) {
+      s.icmp.sendError(x.src, x.dst, x.firstFragmentQuote, 11, 1, x.causeId);
+    }
+  }
+
+  // ---------------------------------------------------------------- send
+
+  /**
+   * Routes, fragments (unless DF) and sends a datagram. Resolution by ARP happens after this
+   * returns: `{ ok: true }` means handed to the link layer, as with Linux's `sendto`.
+   */
+  send(req: Ipv4SendRequest): Ipv4SendResult {
+    const s = this.stack;
+    const c = s.counters;
+    const dst = req.dst >>> 0;
+    const limitedBroadcast = dst === 0xffffffff;
+    let ifc: NetInterface | null;
+    let nextHop: number;
+    if (limitedBroadcast || isMulticast(dst)) {
+      ifc = req.src !== undefined ? (s.interfaces.find((i) => i.addr === req.src) ?? s.interfaces[0] ?? null) : (s.interfaces[0] ?? null);
+      nextHop = dst;
+      if (!ifc) {
+        c.inc('ipv4.tx.enetunreach');
+        return { ok: false, errno: 'ENETUNREACH' };
+      }
+    } else {
+      const route = s.routes.lookup(dst);
+      if (!route) {
+        c.inc('ipv4.tx.enetunreach');
+        return { ok: false, errno: 'ENETUNREACH' };
+      }
+      ifc = s.interfaceByName(route.ifname);
+      if (!ifc) return { ok: false, errno: 'ENETUNREACH' };
+      nextHop = route.gateway ?? dst;
+    }
+    const src = req.src ?? ifc.addr;
+    const payload = req.payload;
+    const hl = IPV4_MIN_HEADER_LENGTH;
+    const mtu = this.mtuFor(dst);
+    const ttl = req.ttl ?? (isMulticast(dst) ? 1 : this.defaultTtl);
+    const total = hl + payload.length;
+    if (total > 65535) {
+      c.inc('ipv4.tx.emsgsize');
+      return { ok: false, errno: 'EMSGSIZE' };
+    }
+    if (total > mtu && req.dontFragment) {
+      // DF honoured: a host reports EMSGSIZE locally (RFC 1191 §5; a router would send ICMP 3/4).
+      c.inc('ipv4.tx.emsgsize');
+      return { ok: false, errno: 'EMSGSIZE' };
+    }
+    const identification = this.identification;
+    this.identification = (this.identification + 1) & 0xffff;
+    const id = s.probes.publish({
+      t: s.clock.now(),
+      layer: 'ipv4',
+      kind: 'packet-out',
+      subject: ifc.name,
+      causeId: req.causeId,
+      data: { src: ipv4ToString(src), dst: ipv4ToString(dst), protocol: req.protocol, length: total, id: identification },
+    });
+
+    // Our own address: deliver locally, asynchronously, so callers never re-enter themselves.
+    if (s.isLocalAddress(dst)) {
+      c.inc('ipv4.tx.loopback');
+      const header = new Uint8Array(hl);
+      emitIpv4Into(header, 0, { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
+      const copy = payload.slice();
+      s.clock.setTimer(s.clock.now(), () =>
+        this.deliver({ src, dst, protocol: req.protocol, ttl, dscp: req.dscp ?? 0, ecn: req.ecn ?? 0, identification, payload: copy, causeId: id, ifname: 'lo', header, linkBroadcast: false, ipBroadcast: false, fragments: 1 }),
+      );
+      return { ok: true };
+    }
+
+    const broadcast = limitedBroadcast || ifc.isBroadcast(dst);
+    const dstMac: MacAddress | null = broadcast ? MAC_BROADCAST : isMulticast(dst) ? multicastMac(dst) : null;
+    // ARP failure: the sender hears EHOSTUNREACH, as if an ICMP host unreachable came back (Linux does).
+    const onUnresolved = (): void => s.icmp.reportLocalUnreachable(src, dst, req.protocol, payload.subarray(0, 8), id);
+
+    if (total <= mtu) {
+      const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
+      emitEthernetInto(frame, 0, { dst: dstMac ?? MAC_BROADCAST, src: ifc.mac, etherType: ETHERTYPE_IPV4 });
+      emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
+      frame.set(payload, ETHERNET_HEADER_LENGTH + hl);
+      c.inc('ipv4.tx.packets');
+      this.output(ifc, nextHop, dstMac, frame, id, onUnresolved);
+      return { ok: true };
+    }
+
+    // Fragment (RFC 791 §3.2 "fragmentation"): data per fragment a multiple of 8 bytes.
+    const perFragment = Math.floor((mtu - hl) / 8) * 8;
+    c.inc('ipv4.tx.fragmented');
+    for (let off = 0; off < payload.length; off += perFragment) {
+      const len = Math.min(perFragment, payload.length - off);
+      const more = off + len < payload.length;
+      const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + hl + len);
+      emitEthernetInto(frame, 0, { dst: dstMac ?? MAC_BROADCAST, src: ifc.mac, etherType: ETHERTYPE_IPV4 });
+      emitIpv4Into(
+        frame,
+        ETHERNET_HEADER_LENGTH,
+        { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, moreFragments: more, fragmentOffset: off },
+        len,
+      );
+      frame.set(payload.subarray(off, off + len), ETHERNET_HEADER_LENGTH + hl);
+      c.inc('ipv4.tx.fragments');
+      this.output(ifc, nextHop, dstMac, frame, id, off === 0 ? onUnresolved : undefined);
+    }
+    return { ok: true };
+  }
+
+  private output(ifc: NetInterface, nextHop: number, dstMac: MacAddress | null, frame: Uint8Array, causeId: number, onUnresolved?: () => void): void {
+    if (dstMac !== null) this.stack.transmit(ifc, frame, causeId);
+    else this.stack.arp.output(ifc, nextHop, frame, causeId, onUnresolved);
+  }
+
+  close(): void {
+    this.reassembler.clear();
+  }
+}
+
+/** RFC 1112 §6.4: 01:00:5e + the low 23 bits of the group address. */
+export function multicastMac(group: number): MacAddress {
+  const h = (n: number) => n.toString(16).padStart(2, '0');
+  return `01:00:5e:${h((group >>> 16) & 0x7f)}:${h((group >>> 8) & 0xff)}:${h(group & 0xff)}`;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parseIpv4 } from '@shared/wire/address';
+import { settle, twoStacks } from './helpers';
+import { startServices } from '../../src-main/stack/services';
+import { SocketError } from '../../src-main/stack/errors';
+
+describe('two stacks over a virtual link (manual clock)', () => {
+  it('ping resolves ARP first, then measures the RTT on the simulated clock', async () => {
+    const { a, b, clock } = twoStacks({ aToB: { delayMs: 5 }, bToA: { delayMs: 5 } });
+    const reply = await settle(clock, a.icmp.ping('192.0.2.2', { size: 56 }));
+    // B's gratuitous ARP reaches A at 5 ms and resolves A's incomplete entry (RFC 826 merge),
+    // so the queued echo request leaves at 5 ms: RTT 15 ms, not 20.
+    expect(reply.rttMs).toBe(15);
+    expect(reply.bytes).toBe(64);
+    expect(reply.ttl).toBe(64);
+    const second = await settle(clock, a.icmp.ping('192.0.2.2'));
+    expect(second.rttMs).toBe(10);
+    expect(second.sequence).toBe(reply.sequence + 1);
+    expect(a.arp.entries()).toEqual([expect.objectContaining({ ip: '192.0.2.2', mac: '02:00:00:00:00:02', state: 'reachable' })]);
+    expect(b.counters.get('icmp.tx.echo-replies')).toBe(2);
+  });
+
+  it('a ping to an absent host fails with EHOSTUNREACH after 3 unanswered ARP requests', async () => {
+    const { a, clock } = twoStacks();
+    const started = clock.now();
+    await expect(settle(clock, a.icmp.ping('192.0.2.9', { timeoutMs: 10_000 }))).rejects.toMatchObject({ code: 'EHOSTUNREACH' });
+    expect(clock.now() - started).toBeLessThanOrEqual(3001);
+    expect(a.counters.get('arp.tx.requests')).toBe(1 + 3); // gratuitous + 3 requests, 1 s apart
+    expect(a.counters.get('arp.drop.unresolved')).toBe(1);
+  });
+
+  it('UDP echo service answers, with fragments both ways for 60 kB', async () => {
+    const { a, b, clock } = twoStacks();
+    startServices(b, ['echo'], ['udp']);
+    const sock = a.udp.socket().connect('192.0.2.2', 7);
+    const data = new Uint8Array(60_000).map((_, i) => (i * 7) & 0xff);
+    sock.send(data);
+    const m = await settle(clock, sock.recvfrom());
+    expect(m.port).toBe(7);
+    expect(m.data).toEqual(data);
+    expect(b.counters.get('ipv4.rx.reassembled')).toBe(1);
+    expect(a.counters.get('ipv4.rx.reassembled')).toBe(1);
+    expect(a.counters.get('ipv4.tx.fragments')).toBe(Math.ceil(60_008 / 1480));
+  });
+
+  it('a closed port answers ICMP port unreachable, reported as ECONNREFUSED on a connected socket', async () => {
+    const { a, b, clock } = twoStacks();
+    const sock = a.udp.socket().connect('192.0.2.2', 4444);
+    sock.send(new Uint8Array([1, 2, 3]));
+    await expect(settle(clock, sock.recvfrom())).rejects.toBeInstanceOf(SocketError);
+    expect(b.counters.get('udp.drop.no-socket')).toBe(1);
+    expect(b.counters.get('icmp.tx.type-3-code-3')).toBe(1);
+  });
+
+  it('bind conflicts give EADDRINUSE unless both set SO_REUSEADDR', () => {
+    const { a } = twoStacks();
+    a.udp.socket().bind(5000);
+    expect(() => a.udp.socket().bind(5000)).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
+    a.udp.socket({ reuseAddr: true }).bind(5001);
+    expect(() => a.udp.socket({ reuseAddr: true }).bind(5001)).not.toThrow();
+    const eph = a.udp.socket().bind(0);
+    expect(eph.localPort).toBeGreaterThanOrEqual(32768);
+    expect(eph.localPort).toBeLessThanOrEqual(60999);
+  });
+
+  it('broadcast needs SO_BROADCAST and reaches every socket bound to the port', async () => {
+    const { a, b, clock } = twoStacks();
+    const r1 = b.udp.socket({ reuseAddr: true }).bind(6000);
+    const r2 = b.udp.socket({ reuseAddr: true }).bind(6000);
+    expect(() => a.udp.socket().sendto(new Uint8Array([1]), '192.0.2.255', 6000)).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    a.udp.socket({ broadcast: true }).sendto(new Uint8Array([9]), '192.0.2.255', 6000);
+    const [m1, m2] = await settle(clock, Promise.all([r1.recvfrom(), r2.recvfrom()]));
+    expect(m1.data).toEqual(new Uint8Array([9]));
+    expect(m2.localAddr).toBe(parseIpv4('192.0.2.255'));
+    // No ARP needed for broadcast.
+    expect(a.counters.get('arp.tx.requests')).toBe(1); // only the gratuitous one
+  });
+});
