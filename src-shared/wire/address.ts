@@ -85,3 +85,30 @@ export function bytesToHex(bytes: Uint8Array, off = 0, end = bytes.length): stri
 export function hex16(n: number): string {
   return '0x' + HEX2[(n >>> 8) & 255] + HEX2[n & 255];
 }
+
+/**
+ * The 16 bytes at `off` as text in the RFC 5952 form inet_ntop gives (longest run of two or more
+ * zero groups as '::', first one on a tie; IPv4-mapped and -compatible kept in hex groups).
+ */
+export function ipv6ToString(bytes: Uint8Array, off: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push((bytes[off + 2 * i]! << 8) | bytes[off + 2 * i + 1]!);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hexes = g.map((x) => x.toString(16));
+  if (bestStart < 0) return hexes.join(':');
+  return hexes.slice(0, bestStart).join(':') + '::' + hexes.slice(bestStart + bestLen).join(':');
+}

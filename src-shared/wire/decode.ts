@@ -4,6 +4,8 @@
  * tables; importing this module loads every protocol module so they register themselves.
  */
 import type { ArpRepr } from './arp';
+import type { DnsMessage } from './dns';
+import type { HttpLine } from './http';
 import type { EthernetLink, VlanTag } from './ethernet';
 import type { IcmpQuoted, IcmpRepr } from './icmp';
 import type { Ipv4Repr } from './ipv4';
@@ -20,6 +22,8 @@ import './ipv4';
 import './icmp';
 import './udp';
 import './tcp';
+import './dns';
+import './http';
 
 export type LinkInfo = EthernetLink | SllLink | Sll2Link | NullLink | RawLink;
 
@@ -50,6 +54,10 @@ export interface DecodedPacket {
   tcp: TcpRepr | undefined;
   /** Frame offset of the transport payload. */
   appOffset: number | undefined;
+  /** DNS over UDP or TCP (ports 53, 5353). */
+  dns: DnsMessage | undefined;
+  /** The HTTP request or status line at the start of a TCP payload (ports 80, 8080). */
+  http: HttpLine | undefined;
   /** The first thing that broke; later layers were not decoded past it when it mattered. */
   error: WireError | undefined;
   /** The capture ended before the frame did (snap length), somewhere in a decoded layer. */
@@ -79,6 +87,8 @@ export function decodePacket(linkType: number, bytes: Uint8Array, origLength: nu
     udp: undefined,
     tcp: undefined,
     appOffset: undefined,
+    dns: undefined,
+    http: undefined,
     error: undefined,
     truncated: false,
   };
