@@ -1,0 +1,37 @@
+/**
+ * Reads a pcap/pcapng file with the capture readers, decodes each frame once with `wire`, and
+ * feeds the TCP segments to the analysis. Shared by `tcplab analyze`, `tcplab conversations`,
+ * the analysis tests and the benchmark.
+ */
+import { CaptureReader } from '../../capture/reader';
+import { decodePacket } from '@shared/wire/decode';
+import { TcpAnalyzer } from '@shared/analysis/analyzer';
+import { segmentFromDecoded } from '@shared/analysis/input';
+
+export interface FileAnalysis {
+  analyzer: TcpAnalyzer;
+  /** Frames read (TCP or not). */
+  frames: number;
+  /** Frames that were not analysable TCP segments. */
+  skipped: number;
+}
+
+export function analyzeCaptureFile(path: string, opts: { maxFrames?: number } = {}): FileAnalysis {
+  const reader = CaptureReader.open(path);
+  const analyzer = new TcpAnalyzer({ initialRows: 4096 });
+  let frames = 0;
+  let skipped = 0;
+  try {
+    for (let r = reader.next(); r !== null; r = reader.next()) {
+      frames++;
+      const pkt = decodePacket(r.linkType, r.data, r.originalLength);
+      const seg = segmentFromDecoded(pkt, r.index + 1, r.tsSec, r.tsNsec, r.fileOffset);
+      if (seg === null) skipped++;
+      else analyzer.push(seg);
+      if (opts.maxFrames !== undefined && frames >= opts.maxFrames) break;
+    }
+  } finally {
+    reader.close();
+  }
+  return { analyzer, frames, skipped };
+}
