@@ -172,6 +172,8 @@ export class TcpConnection {
   passiveOpen = false;
   /** close() was called: nobody will read any more (Linux "orphan"). */
   orphaned = false;
+  /** SO_REUSEADDR of the socket that owns it (bind conflicts, TIME-WAIT included). */
+  reuseAddr = false;
 
   // ---- sender (SND.*) ----
   iss: SeqNum = seq(0);
@@ -341,6 +343,7 @@ export class TcpConnection {
     seq: SeqNum;
   }): void {
     this.passiveOpen = true;
+    this.tsOffset = 0; // our cookie SYN,ACK carried TSval = clock ms; later TSvals must not go backwards (PAWS)
     this.initSend(p.iss);
     this.sndUna = seqAdd(p.iss, 1);
     this.sndNxt = this.sndUna;
@@ -466,6 +469,11 @@ export class TcpConnection {
     this.readShut = true;
     this.closeSending('close');
     if (this.state === 'FIN-WAIT-2') this.startTimer('fin-wait-2', this.config.finWait2TimeoutMs);
+  }
+
+  /** Ends the connection with an error learned elsewhere (ICMP hard error), without a RST. */
+  fail(errno: TcpErrno, cause: string): void {
+    if (this.state !== 'CLOSED') this.toClosed(cause, errno);
   }
 
   /** ABORT (§3.10.5): RST to the peer in synchronized states, then CLOSED. */

@@ -5,25 +5,11 @@
  */
 import type { SeqNum } from '@shared/wire/seq';
 
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-export const TCP_URG = 0x20;
+import type { TcpOption } from '@shared/wire/tcp';
 
-export type TcpOption =
-  | { kind: 'eol' }
-  | { kind: 'nop' }
-  | { kind: 'mss'; value: number }
-  | { kind: 'wscale'; shift: number }
-  | { kind: 'sack-permitted' }
-  | { kind: 'sack'; blocks: { left: SeqNum; right: SeqNum }[] }
-  | { kind: 'timestamps'; tsval: number; tsecr: number }
-  | { kind: 'tfo'; cookie: Uint8Array }
-  | { kind: 'md5'; digest: Uint8Array }
-  | { kind: 'ao'; keyId: number; rNextKeyId: number; mac: Uint8Array }
-  | { kind: 'unknown'; type: number; data: Uint8Array };
+export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '@shared/wire/tcp';
+export type { TcpOption } from '@shared/wire/tcp';
+import { TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_ACK } from '@shared/wire/tcp';
 
 export interface TcpSegment {
   srcPort: number;
