@@ -15,6 +15,7 @@
  */
 import { CaptureFileError, type CaptureErrorKind } from './errors';
 import { timestampConverter, type TimestampConverter } from './timestamp';
+import { PacketRecord } from './types';
 import type {
   ByteOrder,
   CaptureFormat,
@@ -242,13 +243,18 @@ export class CaptureDecoder {
         this.fail(0, 'input is gzip-compressed; decompress it first', 'unsupported', 'file header');
       this.fail(0, `not a pcap or pcapng file: first bytes are ${hex4(b, p, 4)}`, 'malformed', 'file header');
     }
-    this.format = detected.format;
-    if (detected.format === 'pcapng') return this.stepPcapng();
+    if (detected.format === 'pcapng') {
+      this.format = 'pcapng';
+      return this.stepPcapng();
+    }
     // pcap file header (pcap draft §4): magic, major, minor, reserved1, reserved2, snaplen, linktype.
     if (avail < 24) {
       if (!this.eof) return this.need(24);
+      this.format = 'pcap';
       this.fail(0, `file header needs 24 bytes, input ends after ${avail}`, 'truncated', 'file header');
     }
+    // Set only now: a NEED_MORE above must come back to this header, not to the records.
+    this.format = 'pcap';
     this.le = detected.byteOrder === 'little';
     this.byteOrder = detected.byteOrder!;
     const dv = this.dv;
@@ -343,21 +349,22 @@ export class CaptureDecoder {
       }
       tsNsec = frac * 1000;
     }
-    const record: CaptureRecord = {
-      index: this.recordsRead++,
-      linkType: this.pcapLinkType,
-      interfaceId: 0,
-      sectionIndex: 0,
+    const record = new PacketRecord(
+      this.recordsRead++,
+      this.pcapLinkType,
+      0,
+      0,
       tsSec,
       tsNsec,
       capturedLength,
-      originalLength: dv.getUint32(p + 12, le),
-      data: this.buf.subarray(p + 16, p + total),
-      fileOffset: this.base + p,
-      comments: undefined,
-      flags: undefined,
-      hasTimestamp: true,
-    };
+      dv.getUint32(p + 12, le),
+      this.buf,
+      p + 16,
+      this.base + p,
+      undefined,
+      undefined,
+      true,
+    );
     this.pos = p + total;
     return record;
   }
@@ -387,8 +394,8 @@ export class CaptureDecoder {
       }
       const le = this.le;
       const len = dv.getUint32(p + 4, le);
-      if (len < 12) this.fail(at, `total length ${len} is less than 12`, 'malformed', 'block');
       if (len % 4 !== 0) this.fail(at, `total length ${len} is not a multiple of 4`, 'malformed', 'block');
+      if (len < 12) this.fail(at, `total length ${len} is less than 12`, 'malformed', 'block');
       if (len > this.maxBlockBytes)
         this.fail(at, `total length ${len} exceeds the reader's limit of ${this.maxBlockBytes} bytes`, 'limit', 'block');
       if (avail < len) {
@@ -487,21 +494,22 @@ export class CaptureDecoder {
         }
       }
     }
-    return {
-      index: this.recordsRead++,
-      linkType: iface.info.linkType,
+    return new PacketRecord(
+      this.recordsRead++,
+      iface.info.linkType,
       interfaceId,
-      sectionIndex: this.sectionIndex,
+      this.sectionIndex,
       tsSec,
       tsNsec,
       capturedLength,
       originalLength,
-      data: this.buf.subarray(dataStart, dataStart + capturedLength),
-      fileOffset: at,
+      this.buf,
+      dataStart,
+      at,
       comments,
       flags,
-      hasTimestamp: type !== BT_SPB,
-    };
+      type !== BT_SPB,
+    );
   }
 
   /** Walks the options area [start, end) (§3.5); each value is padded to 32 bits. */

@@ -41,3 +41,10 @@ export {
   writePcapFile,
   writePcapngFile,
 } from './writer';
+export {
+  syntheticFrames,
+  writeSyntheticCapture,
+  cachedSyntheticCapture,
+  type SyntheticOptions,
+  type SyntheticCaptureInfo,
+} from './synthetic';

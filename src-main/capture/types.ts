@@ -15,8 +15,9 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 export type ByteOrder = 'little' | 'big';
 
 /**
- * One captured frame. `data` is a VIEW into the reader's reusable buffer: it stays valid only
- * until the next record is read from the same reader. Keep a record longer with `copyRecord`.
+ * One captured frame. `data` (and `buffer`) are VIEWS into the reader's reusable buffer: they
+ * stay valid only until the next record is read from the same reader. Keep a record longer with
+ * `copyRecord`.
  */
 export interface CaptureRecord {
   /** 0-based number of this packet record in the file (tshark's frame.number is index + 1). */
@@ -34,15 +35,52 @@ export interface CaptureRecord {
   capturedLength: number;
   /** Length of the frame on the wire. */
   originalLength: number;
-  data: Uint8Array;
+  /**
+   * The captured bytes: `buffer.subarray(dataOffset, dataOffset + capturedLength)`, created on
+   * first access (creating a typed-array view costs more than parsing the record, so code that
+   * only needs lengths or a few bytes can use `buffer` and `dataOffset` directly).
+   */
+  readonly data: Uint8Array;
+  /** The buffer that holds the captured bytes at [dataOffset, dataOffset + capturedLength). */
+  buffer: Uint8Array;
+  dataOffset: number;
   /** Byte offset of the record header (pcap) or the block (pcapng) in the file. */
   fileOffset: number;
   /** opt_comment values of the packet block (pcapng only). */
   comments: string[] | undefined;
-  /** epb_flags (pcapng EPB) or the packet's flags word, when present. */
+  /** epb_flags (pcapng EPB) when present. */
   flags: number | undefined;
   /** pcapng SPB has no timestamp: false there (tsSec/tsNsec are then 0), true elsewhere. */
   hasTimestamp: boolean;
+}
+
+/** The reader's record object: `data` is a lazily created view. */
+export class PacketRecord implements CaptureRecord {
+  private view: Uint8Array | undefined = undefined;
+  constructor(
+    public index: number,
+    public linkType: number,
+    public interfaceId: number,
+    public sectionIndex: number,
+    public tsSec: number,
+    public tsNsec: number,
+    public capturedLength: number,
+    public originalLength: number,
+    public buffer: Uint8Array,
+    public dataOffset: number,
+    public fileOffset: number,
+    public comments: string[] | undefined,
+    public flags: number | undefined,
+    public hasTimestamp: boolean,
+  ) {}
+
+  get data(): Uint8Array {
+    return (this.view ??= new Uint8Array(
+      this.buffer.buffer,
+      this.buffer.byteOffset + this.dataOffset,
+      this.capturedLength,
+    ));
+  }
 }
 
 /** A record to write. A reader's CaptureRecord can be passed as is. */
@@ -160,7 +198,23 @@ export interface CaptureReaderOptions {
 
 /** Copies a record so that it outlives the reader's buffer. */
 export function copyRecord(r: CaptureRecord): CaptureRecord {
-  return { ...r, data: r.data.slice(), comments: r.comments ? [...r.comments] : undefined };
+  const bytes = r.buffer.slice(r.dataOffset, r.dataOffset + r.capturedLength);
+  return new PacketRecord(
+    r.index,
+    r.linkType,
+    r.interfaceId,
+    r.sectionIndex,
+    r.tsSec,
+    r.tsNsec,
+    r.capturedLength,
+    r.originalLength,
+    bytes,
+    0,
+    r.fileOffset,
+    r.comments ? [...r.comments] : undefined,
+    r.flags,
+    r.hasTimestamp,
+  );
 }
 
 /** Timestamp as exact nanoseconds since the epoch. */
