@@ -41,22 +41,34 @@ export function writeIpv4(buf: Uint8Array, off: number, a: Ipv4Address): void {
   buf[off + 3] = a;
 }
 
-// Frames of one capture repeat the same few MACs: caching the string by its 48-bit value keeps
-// `decodePacket` from building two strings per frame. Bounded so a fuzz run cannot grow it.
-const macCache = new Map<number, string>();
-const MAC_CACHE_LIMIT = 4096;
+// Frames of one capture repeat the same few MACs: a small direct-mapped cache (bytes + string per
+// slot) saves `decodePacket` building two strings per frame, with no allocation on a hit and
+// bounded memory whatever the input.
+const MAC_SLOTS = 256;
+const macKeys = new Uint8Array(MAC_SLOTS * 6);
+const macVals: (string | undefined)[] = new Array<string | undefined>(MAC_SLOTS).fill(undefined);
 
 /** The six bytes at `off` as 'aa:bb:cc:dd:ee:ff' (caller has checked the length). */
 export function macToString(bytes: Uint8Array, off: number): MacAddress {
-  const hi = (bytes[off]! << 8) | bytes[off + 1]!;
-  const lo = ((bytes[off + 2]! << 24) | (bytes[off + 3]! << 16) | (bytes[off + 4]! << 8) | bytes[off + 5]!) >>> 0;
-  const key = hi * 0x1_0000_0000 + lo;
-  let s = macCache.get(key);
-  if (s === undefined) {
-    s = `${HEX2[bytes[off]!]}:${HEX2[bytes[off + 1]!]}:${HEX2[bytes[off + 2]!]}:${HEX2[bytes[off + 3]!]}:${HEX2[bytes[off + 4]!]}:${HEX2[bytes[off + 5]!]}`;
-    if (macCache.size >= MAC_CACHE_LIMIT) macCache.clear();
-    macCache.set(key, s);
+  const b0 = bytes[off]!, b1 = bytes[off + 1]!, b2 = bytes[off + 2]!, b3 = bytes[off + 3]!, b4 = bytes[off + 4]!, b5 = bytes[off + 5]!;
+  const slot = (b0 ^ b1 ^ b2 ^ b3 ^ (b4 * 7) ^ (b5 * 31)) & (MAC_SLOTS - 1);
+  const k = slot * 6;
+  const cached = macVals[slot];
+  if (
+    cached !== undefined &&
+    macKeys[k] === b0 && macKeys[k + 1] === b1 && macKeys[k + 2] === b2 &&
+    macKeys[k + 3] === b3 && macKeys[k + 4] === b4 && macKeys[k + 5] === b5
+  ) {
+    return cached;
   }
+  const s = `${HEX2[b0]}:${HEX2[b1]}:${HEX2[b2]}:${HEX2[b3]}:${HEX2[b4]}:${HEX2[b5]}`;
+  macKeys[k] = b0;
+  macKeys[k + 1] = b1;
+  macKeys[k + 2] = b2;
+  macKeys[k + 3] = b3;
+  macKeys[k + 4] = b4;
+  macKeys[k + 5] = b5;
+  macVals[slot] = s;
   return s;
 }
 

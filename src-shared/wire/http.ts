@@ -30,36 +30,68 @@ function ascii(b: Uint8Array, s: number, e: number): string {
   return out;
 }
 
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+
+/** True when the bytes at p are "HTTP/d.d" (RFC 9112 §2.3). */
+function isVersionAt(b: Uint8Array, p: number, end: number): boolean {
+  if (end - p < 8) return false;
+  for (let i = 0; i < 5; i++) if (b[p + i] !== HTTP_SLASH[i]) return false;
+  return isDigit(b[p + 5]!) && b[p + 6] === 0x2e && isDigit(b[p + 7]!);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 /**
  * The first line in [off, end) if it looks like an HTTP request or status line; `complete` is
  * false when the captured bytes end before its CRLF. Returns undefined for anything else.
+ * Rejects on bytes before building any string, so binary payloads cost a few comparisons.
  */
 export function recognizeHttp(b: Uint8Array, off = 0, end = b.length): HttpLine | undefined {
+  if (end > b.length) end = b.length;
+  if (off >= end) return undefined;
+  const c0 = b[off]!;
+  if (c0 < 0x41 || c0 > 0x5a) return undefined; // a method or "HTTP/" starts with A-Z
+  // The first token: upper-case letters, '-', '_' or '/', '.', digits for "HTTP/1.1".
+  let sp = off;
+  while (sp < end && sp - off <= 17 && b[sp] !== 0x20) sp++;
+  if (sp - off > 17) return undefined;
+  const isResponse = isVersionAt(b, off, end) && (sp === off + 8 || sp === end);
+  if (!isResponse) {
+    for (let i = off; i < sp; i++) {
+      const c = b[i]!;
+      if (!((c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x5f)) return undefined;
+    }
+    if (sp === end ? false : !METHOD_SET.has(ascii(b, off, sp))) return undefined;
+    if (sp === end) return undefined; // only a bare token: not enough to call it HTTP
+  }
   const limit = Math.min(end, off + HTTP_MAX_LINE);
-  // Quick reject: first byte must be an upper-case letter (method or "HTTP/").
-  const c0 = b[off];
-  if (c0 === undefined || off >= end || c0 < 0x41 || c0 > 0x5a) return undefined;
-  let eol = off;
+  let eol = sp;
   while (eol < limit && b[eol] !== 0x0a) {
     const c = b[eol]!;
-    if (c < 0x20 && c !== 0x0d && c !== 0x09) return undefined; // control characters: not text
-    if (c > 0x7e) return undefined;
+    if ((c < 0x20 && c !== 0x0d && c !== 0x09) || c > 0x7e) return undefined; // not a text line
     eol++;
   }
   const complete = eol < limit;
   let lineEnd = eol;
   if (complete && lineEnd > off && b[lineEnd - 1] === 0x0d) lineEnd--;
   const line = ascii(b, off, lineEnd);
-  const parts = line.split(' ');
-  if (line.startsWith('HTTP/')) {
-    const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(line);
-    if (!m) return complete ? undefined : { kind: 'response', version: parts[0]!, status: 0, reason: '', line, complete };
-    return { kind: 'response', version: m[1]!, status: Number(m[2]), reason: m[3] ?? '', line, complete };
+  if (isResponse) {
+    // "HTTP/1.1 200 OK": a three-digit status, then an optional reason.
+    const s = off + 9;
+    const okStatus = lineEnd - s >= 3 && isDigit(b[s]!) && isDigit(b[s + 1]!) && isDigit(b[s + 2]!) && (lineEnd === s + 3 || b[s + 3] === 0x20);
+    const version = ascii(b, off, off + 8);
+    if (!okStatus) return complete ? undefined : { kind: 'response', version, status: 0, reason: '', line, complete };
+    return { kind: 'response', version, status: (b[s]! - 48) * 100 + (b[s + 1]! - 48) * 10 + (b[s + 2]! - 48), reason: ascii(b, Math.min(s + 4, lineEnd), lineEnd), line, complete };
   }
-  if (!METHOD_SET.has(parts[0]!)) return undefined;
-  if (!complete) return { kind: 'request', method: parts[0]!, target: parts[1] ?? '', version: parts[2] ?? '', line, complete };
-  if (parts.length !== 3 || !/^HTTP\/\d\.\d$/.test(parts[2]!)) return undefined;
-  return { kind: 'request', method: parts[0]!, target: parts[1]!, version: parts[2]!, line, complete };
+  const method = ascii(b, off, sp);
+  const sp2 = line.indexOf(' ', sp - off + 1);
+  const target = sp2 < 0 ? line.slice(sp - off + 1) : line.slice(sp - off + 1, sp2);
+  const version = sp2 < 0 ? '' : line.slice(sp2 + 1);
+  if (!complete) return { kind: 'request', method, target, version, line, complete };
+  if (sp2 < 0 || version.length !== 8 || !isVersionAt(b, off + sp2 + 1, lineEnd)) return undefined;
+  return { kind: 'request', method, target, version, line, complete };
 }
 
 function decodeHttpLayer(pkt: DecodedPacket, b: Uint8Array, off: number, capEnd: number): void {

@@ -396,7 +396,7 @@ export function decodeIpv4Layer(pkt: import('./decode').DecodedPacket, b: Uint8A
   if (ipCapEnd < ipWireEnd) pkt.truncated = true;
   const payOff = off + hl;
   pkt.ipPayloadOffset = payOff;
-  pkt.ipPayload = b.subarray(payOff, ipCapEnd);
+  pkt.ipPayloadEnd = ipCapEnd > payOff ? ipCapEnd : payOff;
   if (repr.fragmentOffset !== 0) return; // only the first fragment carries the transport header
   pkt.transportOffset = payOff;
   const next = ipProtocols.get(repr.protocol);

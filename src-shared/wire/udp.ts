@@ -5,6 +5,7 @@ import { IPPROTO_UDP } from './ipv4';
 import { ipProtocols, recordError, udpPorts } from './registry';
 
 export const UDP_HEADER_LENGTH = 8;
+const EMPTY = new Uint8Array(0);
 
 export interface UdpRepr {
   srcPort: number;
@@ -152,7 +153,7 @@ function decodeUdpLayer(pkt: import('./decode').DecodedPacket, b: Uint8Array, of
     dstPort: (b[off + 2]! << 8) | b[off + 3]!,
     length,
     checksum: (b[off + 6]! << 8) | b[off + 7]!,
-    payload: b.subarray(off + UDP_HEADER_LENGTH, payEnd),
+    payload: payEnd > off + UDP_HEADER_LENGTH ? b.subarray(off + UDP_HEADER_LENGTH, payEnd) : EMPTY,
   };
   pkt.udp = repr;
   pkt.appOffset = off + UDP_HEADER_LENGTH;
