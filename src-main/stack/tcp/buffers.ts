@@ -72,7 +72,7 @@ export class ByteRing {
     const k = Math.min(n, this.len);
     this.head = (this.head + k) % this.capacity;
     this.len -= k;
-    if (this.len === 0) this.head = 0;
+    // The head is never reset to 0 when empty: out-of-order bytes may already sit beyond it.
   }
 
   /** Reads and consumes up to `max` bytes. */
@@ -83,8 +83,9 @@ export class ByteRing {
     return out;
   }
 
+  /** Drops the contiguous bytes (keeps the position, so out-of-order bytes stay where they are). */
   clear(): void {
-    this.head = 0;
+    this.head = (this.head + this.len) % this.capacity;
     this.len = 0;
   }
 }

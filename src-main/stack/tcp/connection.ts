@@ -484,7 +484,7 @@ export class TcpConnection {
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
       case 'CLOSE-WAIT':
-        this.emit({ flags: TCP_RST | TCP_ACK, seq: this.sndNxt, ack: this.rcvNxt, payload: EMPTY, options: [], window: 0 });
+        this.emit({ flags: TCP_RST | TCP_ACK, seq: this.sndMax, ack: this.rcvNxt, payload: EMPTY, options: [], window: 0 });
         break;
       default:
         break;
@@ -1194,7 +1194,9 @@ export class TcpConnection {
       this.sendSyn(true);
       return;
     }
-    this.emit({ flags: TCP_ACK, seq: this.sndNxt, ack: this.rcvNxt, payload: EMPTY, options: this.dataOptions(), window: -1 });
+    // A pure ACK carries SND.MAX, not a rolled-back SND.NXT (BSD tcp_output): after an RTO the
+    // peer may already hold data beyond SND.NXT and would find the ACK out of window.
+    this.emit({ flags: TCP_ACK, seq: this.sndMax, ack: this.rcvNxt, payload: EMPTY, options: this.dataOptions(), window: -1 });
   }
 
   /** RFC 5961 §3.2/§4.2/§5.2 challenge ACK, limited per §7. */
