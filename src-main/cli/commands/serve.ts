@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CliUsageError, type CliCommand } from '../command';
+import { createCore } from '../../transport/core';
+import { startBrowserShell, isLoopbackHost } from '../../transport/http-server';
+import { findRendererDir } from '../../transport/renderer-dir';
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'Serve the UI to a browser on loopback, with the same backend as the desktop app',
+  usage: 'serve [FILE] [--port N] [--host 127.0.0.1] [--open]',
+  positionals: { min: 0, max: 1, names: 'FILE' },
+  options: [
+    { name: 'port', type: 'number', valueName: 'N', description: 'TCP port on loopback (default: a free one)' },
+    { name: 'host', type: 'string', valueName: 'ADDR', description: 'loopback address to bind (default 127.0.0.1)' },
+    { name: 'open', type: 'boolean', description: 'open the URL in the default browser' },
+  ],
+  details: `The first line printed is the URL to open; it carries a random token for this run, and
+the backend refuses any connection without it. With FILE (pcap or pcapng) the UI opens with it
+loaded; without, it opens on the bundled demo capture.`,
+  async run(args, io) {
+    const host = (args.options.host as string | undefined) ?? '127.0.0.1';
+    if (!isLoopbackHost(host)) throw new CliUsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost), got '${host}'`);
+    const port = (args.options.port as number | undefined) ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be 0–65535, got ${port}`);
+    const file = args.positionals[0];
+    if (file !== undefined && !existsSync(file)) throw new Error(`cannot open ${file}: no such file`);
+
+    const rendererDir = findRendererDir();
+    const core = createCore('browser');
+    core.openInitial(file !== undefined ? { kind: 'file', path: file } : { kind: 'demo' });
+    const shell = await startBrowserShell({ host, port, rendererDir, registry: core.registry, dispatch: core.dispatch });
+    io.stdout.write(`${shell.url}\n`);
+    io.stdout.write(`tcplab serve: UI at the URL above (token required); Ctrl+C to stop\n`);
+    if (args.options.open) {
+      const opener = spawn('xdg-open', [shell.url], { stdio: 'ignore', detached: true });
+      opener.on('error', () => io.stderr.write('tcplab serve: could not run xdg-open; open the URL by hand\n'));
+      opener.unref();
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    core.registry.dispose();
+    await shell.close();
+    return 0;
+  },
+};

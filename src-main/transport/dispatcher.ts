@@ -1,0 +1,75 @@
+import {
+  RpcError,
+  requestSchemas,
+  type AppInfo,
+  type RequestName,
+  type RequestParams,
+  type RequestResult,
+  type RpcErrorShape,
+} from '@shared/ipc/contract';
+import { SchemaError } from '@shared/ipc/schema';
+import type { SessionRegistry } from '../session/registry';
+import { detailFrame } from '../session/detail';
+
+type Handlers = { [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>> | RequestResult<K> };
+
+export interface DispatcherContext {
+  registry: SessionRegistry;
+  version: string;
+  shell: AppInfo['shell'];
+  initialSessionId: () => number | null;
+}
+
+/**
+ * The core behind both transports: validates a request (name and parameters) against the contract
+ * and runs it. Anything unknown or malformed is rejected with a specific error before it reaches
+ * a handler (design principle 9: main validates every message it receives).
+ */
+export function createDispatcher(ctx: DispatcherContext): (method: unknown, params: unknown) => Promise<unknown> {
+  const handlers: Handlers = {
+    'app.info': () => ({
+      name: 'tcplab',
+      version: ctx.version,
+      shell: ctx.shell,
+      initialSessionId: ctx.initialSessionId(),
+    }),
+    'session.list': () => ctx.registry.list(),
+    'session.open': ({ source }) => ctx.registry.open(source),
+    'session.close': ({ sessionId }) => {
+      ctx.registry.close(sessionId);
+      return { closed: true as const };
+    },
+    'session.frames': ({ sessionId, from, count }) => ctx.registry.get(sessionId).summaries.slice(from - 1, from - 1 + count),
+    'frame.detail': ({ sessionId, frame }) => {
+      const session = ctx.registry.get(sessionId);
+      const captured = session.frames[frame - 1];
+      if (!captured) throw new RpcError('EINVAL', `frame ${frame} does not exist (session ${sessionId} has ${session.frames.length})`);
+      return detailFrame(frame, captured);
+    },
+  };
+
+  return async (method, params) => {
+    if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method)) {
+      throw new RpcError('ENOMETHOD', `unknown request ${JSON.stringify(method)}; known: ${Object.keys(requestSchemas).join(', ')}`);
+    }
+    const name = method as RequestName;
+    let valid: unknown;
+    try {
+      valid = requestSchemas[name].parse(params ?? {}, '');
+    } catch (err) {
+      if (err instanceof SchemaError) throw new RpcError('EINVAL', `${name}: ${err.message}`);
+      throw err;
+    }
+    const handler = handlers[name] as (p: unknown) => unknown;
+    return await handler(valid);
+  };
+}
+
+/** Turns anything thrown into the contract's error shape, without leaking stack traces. */
+export function toRpcError(err: unknown): RpcErrorShape {
+  if (err instanceof RpcError) return { code: err.code, message: err.message };
+  const e = err as NodeJS.ErrnoException;
+  if (e && e.code === 'ENOENT') return { code: 'ENOENT', message: e.message };
+  if (e && (e.code === 'EACCES' || e.code === 'EPERM')) return { code: 'EACCES', message: e.message };
+  return { code: 'EINTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,85 @@
+/**
+ * The one IPC contract between the renderer and main (design principle 9). Requests and events are
+ * declared once here; the Electron preload exposes one method per request, the WebSocket transport
+ * carries the same messages, and main validates every incoming message against `requestSchemas`.
+ */
+import type { FrameDetail, FrameSummary, SessionInfo, SessionStatus } from '../model/frames';
+import type { ProbeEvent } from '../model/probe';
+import { s, type Infer } from './schema';
+
+const sessionId = s.int(1, 1_000_000);
+
+/** What a session reads from. Later issues add lab, tap and interface sources. */
+export const sourceSpecSchema = s.tagged('kind', {
+  demo: s.object({ kind: s.literal('demo') }),
+  file: s.object({ kind: s.literal('file'), path: s.string({ maxLength: 4096, minLength: 1 }) }),
+});
+export type SourceSpec = Infer<typeof sourceSpecSchema>;
+
+export const requestSchemas = {
+  'app.info': s.object({}),
+  'session.list': s.object({}),
+  'session.open': s.object({ source: sourceSpecSchema }),
+  'session.close': s.object({ sessionId }),
+  'session.frames': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
+  'frame.detail': s.object({ sessionId, frame: s.int(1) }),
+} as const;
+
+export type RequestName = keyof typeof requestSchemas;
+export const requestNames = Object.keys(requestSchemas) as RequestName[];
+export type RequestParams<K extends RequestName> = Infer<(typeof requestSchemas)[K]>;
+
+export interface AppInfo {
+  name: 'tcplab';
+  version: string;
+  shell: 'electron' | 'browser';
+  /** The session opened from the command line (`tcplab serve FILE`), or the demo. */
+  initialSessionId: number | null;
+}
+
+export interface RequestResults {
+  'app.info': AppInfo;
+  'session.list': SessionInfo[];
+  'session.open': SessionInfo;
+  'session.close': { closed: true };
+  'session.frames': FrameSummary[];
+  'frame.detail': FrameDetail;
+}
+export type RequestResult<K extends RequestName> = RequestResults[K];
+
+/** Main → renderer. A batch coalesces everything a session produced in one 16–50 ms tick. */
+export interface EventPayloads {
+  'session.batch': {
+    sessionId: number;
+    frames: FrameSummary[];
+    probes: ProbeEvent[];
+    /** Events dropped by the bounded queue since the previous batch for this subscriber. */
+    dropped: number;
+  };
+  'session.status': SessionStatus;
+}
+export type EventName = keyof EventPayloads;
+export const eventNames: EventName[] = ['session.batch', 'session.status'];
+
+/** A failed request: `code` is stable for programs, `message` is for people. */
+export interface RpcErrorShape {
+  code: 'EINVAL' | 'ENOMETHOD' | 'ENOSESSION' | 'ENOENT' | 'EACCES' | 'EINTERNAL' | 'EAUTH' | 'EFORMAT';
+  message: string;
+}
+
+export class RpcError extends Error implements RpcErrorShape {
+  override name = 'RpcError';
+  constructor(
+    readonly code: RpcErrorShape['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The API the renderer sees, identical in both shells (preload object or WebSocket client). */
+export type TcplabApi = {
+  [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>>;
+} & {
+  on<E extends EventName>(event: E, callback: (payload: EventPayloads[E]) => void): () => void;
+};
