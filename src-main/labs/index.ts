@@ -3,12 +3,14 @@
  * LabModule; add it here with one import and one entry. docs/labs.md describes each.
  */
 import type { LabModule } from './types';
+import { ipFragmentationLab } from './ip-fragmentation';
+import { arpCacheLab } from './arp-cache';
 
 export * from './types';
 export { runLab, labParams } from './runner';
 export { LabWorld } from './world';
 
-export const labs: LabModule[] = [];
+export const labs: LabModule[] = [arpCacheLab, ipFragmentationLab];
 
 export function findLab(name: string): LabModule | undefined {
   return labs.find((l) => l.name === name);

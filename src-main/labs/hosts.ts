@@ -1,0 +1,37 @@
+/**
+ * Two hosts on one virtual Ethernet: A = 192.0.2.1 and B = 192.0.2.2 (TEST-NET-1, RFC 5737),
+ * each a full tcplab Stack sharing the lab's clock, random source and probe bus, each seen through
+ * a capture point (what tcpdump on that host would show).
+ */
+import type { ImpairmentConfig } from '../link/impairment';
+import type { VirtualLink } from '../link/virtual-link';
+import { Stack, type StackOptions } from '../stack/stack';
+import type { LabWorld } from './world';
+
+export const ADDR_A = '192.0.2.1';
+export const ADDR_B = '192.0.2.2';
+
+export interface TwoHosts {
+  link: VirtualLink;
+  a: Stack;
+  b: Stack;
+}
+
+export function twoHosts(
+  world: LabWorld,
+  opts: {
+    mtu?: number;
+    forward?: ImpairmentConfig;
+    reverse?: ImpairmentConfig;
+    queueLimitBytes?: number;
+    stack?: Partial<Omit<StackOptions, 'clock' | 'random' | 'probes'>>;
+  } = {},
+): TwoHosts {
+  const link = world.link({ mtu: opts.mtu, forward: opts.forward, reverse: opts.reverse, queueLimitBytes: opts.queueLimitBytes });
+  const mk = (): Stack => new Stack({ clock: world.clock, random: world.random.fork(), probes: world.bus, ...opts.stack });
+  const a = mk();
+  const b = mk();
+  a.addInterface({ device: world.capture(link.a, 'A'), ipv4: `${ADDR_A}/24` });
+  b.addInterface({ device: world.capture(link.b, 'B'), ipv4: `${ADDR_B}/24` });
+  return { link, a, b };
+}
