@@ -139,6 +139,7 @@ export class CaptureDecoder {
   private interfaceInfos: CaptureInterface[] = [];
   private failed: CaptureFileError | undefined;
   private readonly maxBlockBytes: number;
+  private readonly chunkBytes: number;
   private readonly tsOut = new Float64Array(2);
   // pcap fast path state
   private pcapLinkType = 0;
@@ -146,8 +147,10 @@ export class CaptureDecoder {
   private pcapNs = false;
 
   constructor(private readonly opts: CaptureReaderOptions = {}) {
-    this.buf = new Uint8Array(Math.max(64 * 1024, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES));
-    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    // The read buffer is allocated on the first read (setWholeInput needs none).
+    this.buf = new Uint8Array(0);
+    this.dv = new DataView(this.buf.buffer);
+    this.chunkBytes = Math.max(64 * 1024, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.maxBlockBytes = opts.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES;
   }
 
@@ -176,19 +179,25 @@ export class CaptureDecoder {
   }
 
   /**
-   * Moves the unread bytes to the front of the buffer and makes room for at least `needBytes`
-   * bytes from pos. Returns the free range [end, buf.length) for the driver to fill.
+   * Moves the unread bytes to the front of the buffer and, when the buffer is full but one
+   * block needs more, grows it. The driver then fills [end, buf.length).
    */
   makeRoom(): void {
+    if (this.buf.length === 0) {
+      this.buf = new Uint8Array(this.chunkBytes);
+      this.dv = new DataView(this.buf.buffer);
+    }
     if (this.pos > 0) {
       if (this.end > this.pos) this.buf.copyWithin(0, this.pos, this.end);
       this.base += this.pos;
       this.end -= this.pos;
       this.pos = 0;
     }
-    if (this.needBytes > this.buf.length) {
-      // One block is larger than the buffer: grow (bounded by maxBlockBytes, checked earlier).
-      const grown = new Uint8Array(Math.max(this.needBytes, Math.min(this.buf.length * 2, this.maxBlockBytes + 64)));
+    if (this.needBytes > this.buf.length && this.end === this.buf.length) {
+      // One block is larger than the buffer and the buffer is full: grow, but only by doubling,
+      // so a damaged length field cannot make us allocate much more than the input really has.
+      const size = Math.min(this.needBytes, this.buf.length * 2);
+      const grown = new Uint8Array(size);
       grown.set(this.buf.subarray(0, this.end));
       this.buf = grown;
       this.dv = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);

@@ -153,8 +153,9 @@ export class CaptureReader extends ReaderBase implements Iterable<CaptureRecord>
       dec.eof = true;
       return;
     }
-    // Read until the block is complete or the input ends (a pipe may return short reads).
-    while (dec.end - dec.pos < dec.needBytes) {
+    // Read until the block is complete, the buffer is full or the input ends (a pipe may
+    // return short reads).
+    while (dec.end - dec.pos < dec.needBytes && dec.end < dec.buf.length) {
       let n: number;
       try {
         n = readSync(this.fd, dec.buf, dec.end, dec.buf.length - dec.end, null);
