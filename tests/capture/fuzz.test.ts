@@ -41,7 +41,7 @@ function seeds(): Uint8Array[] {
 }
 
 function mutate(src: Uint8Array, rnd: SeededRandom): Uint8Array {
-  let b = src.slice();
+  let b: Uint8Array = src.slice();
   const n = 1 + rnd.int(4);
   for (let k = 0; k < n; k++) {
     const op = rnd.int(7);
