@@ -1,0 +1,233 @@
+/**
+ * `tcplab stack`: runs tcplab's own TCP/IP stack on a TAP until SIGINT/SIGTERM, so the Linux
+ * kernel (ping, nc, socat, curl) can talk to it. Impairment flags wrap the TAP in the seeded fault
+ * injector (this kernel has no netem); --pcap records every frame with its cause.
+ */
+import { SeededRandom } from '@shared/sim/random';
+import { CliUsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command';
+import { TapDevice, TapError } from '../../link/tap';
+import { RealClock } from '../../link/real-clock';
+import { FaultInjector } from '../../link/fault-injector';
+import { PcapngRecorder } from '../../link/pcapng-recorder';
+import { isTransparent, validateImpairment, type ImpairmentConfig } from '../../link/impairment';
+import type { Device } from '../../link/device';
+import { PcapngWriter } from '../../capture/writer';
+import { Stack } from '../../stack/stack';
+import { parseCidr, isValidMac } from '../../stack/interface';
+import { serviceNames, startServices } from '../../stack/services';
+import { parseIpv4 } from '@shared/wire/address';
+
+/** Ethernet link type for the pcapng interface (LINKTYPE_ETHERNET). */
+const LINKTYPE_ETHERNET = 1;
+
+export interface StackRunOptions {
+  tap: string;
+  ip: string;
+  gateway?: string;
+  mac?: string;
+  mtu?: number;
+  serve: string[];
+  pcap?: string;
+  create: boolean;
+  impairment: ImpairmentConfig;
+  seed: number;
+}
+
+function probability(args: ParsedArgs, name: string): number | undefined {
+  const v = args.options[name] as number | undefined;
+  if (v === undefined) return undefined;
+  if (!(v >= 0 && v <= 1)) throw new CliUsageError(`--${name} expects a probability between 0 and 1, got ${v}`);
+  return v;
+}
+
+function nonNegative(args: ParsedArgs, name: string): number | undefined {
+  const v = args.options[name] as number | undefined;
+  if (v === undefined) return undefined;
+  if (!(v >= 0)) throw new CliUsageError(`--${name} expects a number >= 0, got ${v}`);
+  return v;
+}
+
+export function parseStackArgs(args: ParsedArgs): StackRunOptions {
+  const tap = args.options.tap as string | undefined;
+  const ip = args.options.ip as string | undefined;
+  if (!tap) throw new CliUsageError('missing --tap NAME');
+  if (!ip) throw new CliUsageError('missing --ip ADDR/LEN (e.g. --ip 192.0.2.2/24)');
+  try {
+    parseCidr(ip);
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
+  const gateway = args.options.gw as string | undefined;
+  if (gateway !== undefined) {
+    try {
+      parseIpv4(gateway);
+    } catch (e) {
+      throw new CliUsageError(`--gw: ${(e as Error).message}`);
+    }
+  }
+  const mac = (args.options.mac as string | undefined)?.toLowerCase();
+  if (mac !== undefined && !isValidMac(mac)) throw new CliUsageError(`--mac '${mac}' is not of the form 02:00:00:00:00:01`);
+  if (mac !== undefined && (parseInt(mac.slice(0, 2), 16) & 1) !== 0) throw new CliUsageError(`--mac '${mac}' is a multicast address`);
+  const mtu = args.options.mtu as number | undefined;
+  if (mtu !== undefined && !(Number.isInteger(mtu) && mtu >= 68 && mtu <= 65535)) throw new CliUsageError(`--mtu expects 68..65535, got ${mtu}`);
+  const serve = ((args.options.serve as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const known = serviceNames();
+  for (const s of serve) {
+    const name = s.split(':')[0]!;
+    if (!known.includes(name)) throw new CliUsageError(`--serve: unknown service '${name}' (known: ${known.join(', ')})`);
+  }
+  const delay = nonNegative(args, 'delay');
+  const jitter = nonNegative(args, 'jitter');
+  const impairment: ImpairmentConfig = {
+    loss: probability(args, 'loss'),
+    delayMs: delay,
+    jitterMs: jitter,
+    reorder: probability(args, 'reorder'),
+    duplicate: probability(args, 'dup'),
+    corrupt: probability(args, 'corrupt'),
+  };
+  for (const k of Object.keys(impairment) as (keyof ImpairmentConfig)[]) if (impairment[k] === undefined) delete impairment[k];
+  try {
+    validateImpairment(impairment);
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
+  const seedOpt = args.options.seed as number | undefined;
+  if (seedOpt !== undefined && !Number.isInteger(seedOpt)) throw new CliUsageError(`--seed expects an integer, got ${seedOpt}`);
+  return {
+    tap,
+    ip,
+    gateway,
+    mac,
+    mtu,
+    serve,
+    pcap: args.options.pcap as string | undefined,
+    create: args.options.create === true,
+    impairment,
+    seed: seedOpt ?? (Math.random() * 0x7fffffff) | 0,
+  };
+}
+
+/** A running stack behind the CLI (also what tests drive). */
+export interface RunningStack {
+  stack: Stack;
+  device: Device;
+  readyLine: string;
+  /** Counters (stack + devices) as text. */
+  report(): string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackRunOptions): Promise<RunningStack> {
+  const clock = new RealClock();
+  const random = new SeededRandom(o.seed);
+  const tap = await TapDevice.open(o.tap, { create: o.create, mtu: o.mtu });
+  let device: Device = tap;
+  try {
+    // Each direction gets the same impairments (netem would apply them on one egress only).
+    if (!isTransparent(o.impairment)) device = new FaultInjector(device, { clock, random: random.fork(), tx: o.impairment, rx: o.impairment });
+    if (o.pcap) {
+      const writer = PcapngWriter.create(o.pcap, {
+        comments: [`tcplab stack --tap ${o.tap} --ip ${o.ip}`],
+        interfaces: [{ linkType: LINKTYPE_ETHERNET, name: o.tap, tsResolution: 'us' }],
+      });
+      // pcap timestamps are wall-clock: epoch at the clock's origin.
+      device = new PcapngRecorder(device, writer, { clock, epochOffsetMs: Date.now() - clock.now() });
+    }
+  } catch (e) {
+    await tap.close();
+    throw e;
+  }
+  const stack = new Stack({ clock, random: random.fork(), wallClock: () => Date.now() });
+  let ifc;
+  try {
+    ifc = stack.addInterface({ device, ipv4: o.ip, mac: o.mac, mtu: o.mtu, gateway: o.gateway });
+    startServices(stack, o.serve);
+  } catch (e) {
+    await stack.close();
+    throw e;
+  }
+  const services = o.serve.length ? ` serving ${o.serve.join(',')}` : '';
+  const imp = Object.entries(o.impairment).map(([k, v]) => `${k}=${v}`).join(' ');
+  const readyLine =
+    `tcplab stack: ready on ${o.tap}${tap.created ? ' (created)' : ''} ${ifc.mac} ${o.ip}` +
+    `${o.gateway ? ` gw ${o.gateway}` : ''} mtu ${ifc.mtu}${services}${imp ? ` impair ${imp} seed ${o.seed}` : ''}${o.pcap ? ` pcap ${o.pcap}` : ''}`;
+  return {
+    stack,
+    device,
+    readyLine,
+    report() {
+      const d = device.stats();
+      const lines = [stack.counters.format()];
+      lines.push(`device.rx.frames  ${d.rxFrames}`, `device.tx.frames  ${d.txFrames}`);
+      for (const [k, v] of Object.entries(d.drops)) lines.push(`device.drop.${k}  ${v}`);
+      for (const [k, v] of Object.entries(d.extra ?? {})) lines.push(`device.${k}  ${v}`);
+      return lines.join('\n') + '\n';
+    },
+    async stop() {
+      await stack.close();
+      clock.clearAll();
+    },
+  };
+}
+
+export const stackCommand: CliCommand = {
+  name: 'stack',
+  summary: "Run tcplab's TCP/IP stack on a TAP so the kernel can ping and talk to it",
+  usage:
+    'stack --tap NAME --ip ADDR/LEN [--gw ADDR] [--mac MAC] [--mtu N] [--serve echo,discard,chargen,daytime] [--pcap FILE] [--create]\n' +
+    '       [--loss P] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N]',
+  options: [
+    { name: 'tap', type: 'string', valueName: 'NAME', description: 'TAP interface to attach to (create it once: sudo ip tuntap add dev NAME mode tap user $USER)' },
+    { name: 'ip', type: 'string', valueName: 'ADDR/LEN', description: "The stack's IPv4 address and prefix, e.g. 192.0.2.2/24" },
+    { name: 'gw', type: 'string', valueName: 'ADDR', description: 'Default gateway' },
+    { name: 'mac', type: 'string', valueName: 'MAC', description: "The stack's MAC (default: random 02:xx:…, locally administered)" },
+    { name: 'mtu', type: 'number', valueName: 'N', description: 'MTU (default: the TAP interface MTU)' },
+    { name: 'serve', type: 'list', valueName: 'LIST', description: `Services to run, comma-separated, NAME[:PORT] (known: ${serviceNames().join(', ')})` },
+    { name: 'pcap', type: 'string', valueName: 'FILE', description: 'Record every frame (with its cause) to a pcapng file' },
+    { name: 'create', type: 'boolean', description: 'Create the TAP if missing (needs CAP_NET_ADMIN; removed on exit)' },
+    { name: 'loss', type: 'number', valueName: 'P', description: 'Drop each frame (both directions) with probability P' },
+    { name: 'delay', type: 'number', valueName: 'MS', description: 'Delay each frame (both directions) by MS' },
+    { name: 'jitter', type: 'number', valueName: 'MS', description: 'Add 0..MS random delay per frame' },
+    { name: 'reorder', type: 'number', valueName: 'P', description: 'Hold back a frame with probability P so later ones overtake it' },
+    { name: 'dup', type: 'number', valueName: 'P', description: 'Duplicate a frame with probability P' },
+    { name: 'corrupt', type: 'number', valueName: 'P', description: 'Flip one bit of a frame with probability P' },
+    { name: 'seed', type: 'number', valueName: 'N', description: 'Seed for the impairments and the stack (same seed, same choices)' },
+  ],
+  details:
+    'Prints one line when ready, the counters on SIGUSR1, and the counters again on SIGINT/SIGTERM after a clean shutdown.\n' +
+    'Examples:\n' +
+    '  sudo ip tuntap add dev tap0 mode tap user $USER && sudo ip addr add 192.0.2.1/24 dev tap0 && sudo ip link set tap0 up\n' +
+    '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --serve echo,daytime --pcap run.pcapng\n' +
+    '  ping 192.0.2.2; echo hi | socat - UDP:192.0.2.2:7\n' +
+    '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --loss 0.05 --delay 20 --seed 7',
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
+    const opts = parseStackArgs(args);
+    let running: RunningStack;
+    try {
+      running = await startStack(opts);
+    } catch (e) {
+      if (e instanceof TapError || e instanceof RangeError) {
+        io.stderr.write(`tcplab stack: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    io.stdout.write(running.readyLine + '\n');
+    await new Promise<void>((resolve) => {
+      const onUsr1 = (): void => void io.stdout.write(running.report());
+      const onStop = (): void => {
+        process.off('SIGUSR1', onUsr1);
+        process.off('SIGINT', onStop);
+        process.off('SIGTERM', onStop);
+        resolve();
+      };
+      process.on('SIGUSR1', onUsr1);
+      process.on('SIGINT', onStop);
+      process.on('SIGTERM', onStop);
+    });
+    await running.stop();
+    io.stdout.write(running.report());
+    return 0;
+  },
+};
