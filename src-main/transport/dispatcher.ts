@@ -10,6 +10,7 @@ import {
 import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
+import { labs } from '../session/sources/lab';
 
 type Handlers = { [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>> | RequestResult<K> };
 
@@ -33,6 +34,7 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
       shell: ctx.shell,
       initialSessionId: ctx.initialSessionId(),
     }),
+    'lab.list': () => labs.map((l) => ({ name: l.name, title: l.title, narrative: l.narrative })),
     'session.list': () => ctx.registry.list(),
     'session.open': ({ source }) => ctx.registry.open(source),
     'session.close': ({ sessionId }) => {

@@ -13,11 +13,25 @@ const sessionId = s.int(1, 1_000_000);
 export const sourceSpecSchema = s.tagged('kind', {
   demo: s.object({ kind: s.literal('demo') }),
   file: s.object({ kind: s.literal('file'), path: s.string({ maxLength: 4096, minLength: 1 }) }),
+  lab: s.object({
+    kind: s.literal('lab'),
+    name: s.string({ maxLength: 64, pattern: /^[a-z0-9-]+$/ }),
+    params: s.optional(
+      s.object({
+        cc: s.optional(s.enum(['reno', 'newreno', 'cubic', 'vegas'])),
+        loss: s.optional(s.number({ min: 0, max: 0.99 })),
+        delayMs: s.optional(s.number({ min: 0, max: 10_000 })),
+        rateMbps: s.optional(s.number({ min: 0, max: 100_000 })),
+        seed: s.optional(s.int(0, 0xffff_ffff)),
+      }),
+    ),
+  }),
 });
 export type SourceSpec = Infer<typeof sourceSpecSchema>;
 
 export const requestSchemas = {
   'app.info': s.object({}),
+  'lab.list': s.object({}),
   'session.list': s.object({}),
   'session.open': s.object({ source: sourceSpecSchema }),
   'session.close': s.object({ sessionId }),
@@ -37,8 +51,16 @@ export interface AppInfo {
   initialSessionId: number | null;
 }
 
+/** A lab as the lab browser lists it. */
+export interface LabInfo {
+  name: string;
+  title: { en: string; 'zh-CN': string };
+  narrative: { en: string; 'zh-CN': string };
+}
+
 export interface RequestResults {
   'app.info': AppInfo;
+  'lab.list': LabInfo[];
   'session.list': SessionInfo[];
   'session.open': SessionInfo;
   'session.close': { closed: true };
