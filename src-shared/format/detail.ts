@@ -8,7 +8,7 @@
  * numbers and the like belong to analysis).
  */
 import { decodePacket, type DecodedPacket } from '../wire/decode';
-import { bytesToHex, ipv4ToString, readIpv4 } from '../wire/address';
+import { bytesToHex, ipv4ToString } from '../wire/address';
 import { linkTypeDescription } from '../wire/linktype';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPV4_MIN_HEADER_LENGTH } from '../wire/ipv4';
@@ -295,11 +295,11 @@ function icmpNode(pkt: DecodedPacket, off: number): DetailNode {
     bad(node('Checksum', off + 2, off + 4, `${hex(i.checksum, 4)} [${checkable ? (i.checksumValid ? 'correct' : 'incorrect') : 'unverified'}]`), checkable && !i.checksumValid),
   ];
   let end = off + 8;
-  if (i.kind === 'echo-request' || i.kind === 'echo-reply') {
+  if ('identifier' in i) {
     children.push(node('Identifier', off + 4, off + 6, `${i.identifier} (${hex(i.identifier, 4)})`), node('Sequence Number', off + 6, off + 8, `${i.sequence} (${hex(i.sequence, 4)})`));
     if (i.data.length > 0) children.push(node(`Data (${i.data.length} bytes)`, off + 8, off + 8 + i.data.length, bytesToHex(i.data, 0, Math.min(32, i.data.length)) + (i.data.length > 32 ? '…' : '')));
     end = off + 8 + i.data.length;
-  } else if (i.kind === 'other') {
+  } else if (!('quoted' in i)) {
     children.push(node('Rest of message', off + 4, off + 4 + i.rest.length, `${i.rest.length} bytes`));
     end = off + 4 + i.rest.length;
   } else {
@@ -537,6 +537,3 @@ function nameWireLength(name: string): number {
   for (const label of name.slice(0, -1).split(/(?<!\\)\./)) n += 1 + label.replace(/\\(\d{3}|.)/g, 'x').length;
   return n;
 }
-
-/** Reads the big-endian u32 at `off` (exported for tests of ranges). */
-export const u32At = readIpv4;

@@ -48,6 +48,8 @@ export type DnsRdata =
   | { kind: 'raw'; bytes: Uint8Array };
 
 export interface DnsQuestion {
+  /** Offset of the question (its name) within the message. */
+  offset: number;
   name: string;
   type: number;
   /** Class without the mDNS unicast-response bit. */
@@ -57,6 +59,8 @@ export interface DnsQuestion {
 }
 
 export interface DnsRecord {
+  /** Offset of the record (its name) within the message. */
+  offset: number;
   name: string;
   type: number;
   /** Class without the mDNS cache-flush bit (for OPT: the UDP payload size). */
@@ -223,7 +227,7 @@ export function parseDnsMessage(b: Uint8Array, offset = 0, end = b.length, mdns 
       const [name, q] = readName(b, offset, end, p);
       if (end - q < 4) throw truncatedError('dns', 'question type/class', q, 4, end - q);
       const cls = u16(b, q + 2);
-      const question: DnsQuestion = { name, type: u16(b, q), class: mdns ? cls & 0x7fff : cls };
+      const question: DnsQuestion = { offset: p - offset, name, type: u16(b, q), class: mdns ? cls & 0x7fff : cls };
       if (mdns) question.unicastResponse = (cls & 0x8000) !== 0;
       m.questions.push(question);
       p = q + 4;
@@ -242,6 +246,7 @@ export function parseDnsMessage(b: Uint8Array, offset = 0, end = b.length, mdns 
         const rdlength = u16(b, q + 8);
         if (q + 10 + rdlength > end) throw truncatedError('dns', 'rdata', q + 10, rdlength, end - q - 10);
         const rr: DnsRecord = {
+          offset: p - offset,
           name,
           type,
           class: mdns && type !== DNS_TYPE_OPT ? cls & 0x7fff : cls,

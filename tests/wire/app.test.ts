@@ -25,7 +25,7 @@ describe('dns', () => {
     const p = decodePacket(1, DNS_QUERY);
     expect(p.error).toBeUndefined();
     expect(p.dns).toMatchObject({ id: 4660, qr: false, rd: true, opcode: 0, qdcount: 1, ancount: 0, length: 29 });
-    expect(p.dns!.questions).toEqual([{ name: 'example.com.', type: 1, class: 1 }]);
+    expect(p.dns!.questions).toEqual([{ offset: 12, name: 'example.com.', type: 1, class: 1 }]);
   });
   it('decodes every section of the response, following compression pointers', () => {
     const p = decodePacket(1, DNS_RESPONSE);
@@ -47,7 +47,7 @@ describe('dns', () => {
     // header with 2 questions; the second name is a pointer to itself
     const msg = hex('0001 0000 0002 0000 0000 0000' + '01610000010001' + 'c013 00010001');
     const r = parseDnsMessage(msg) as DnsMessage;
-    expect(r.questions).toEqual([{ name: 'a.', type: 1, class: 1 }]);
+    expect(r.questions).toEqual([{ offset: 12, name: 'a.', type: 1, class: 1 }]);
     expect(r.error).toMatchObject({ kind: 'malformed', field: 'compression pointer', offset: 19 });
     const fwd = parseDnsMessage(hex('0001 0000 0001 0000 0000 0000' + 'c00e 00 0001 0001')) as DnsMessage;
     expect(fwd.error?.field).toBe('compression pointer');
@@ -75,7 +75,7 @@ describe('dns', () => {
     frame.set(seg, 20);
     frame.set(payload, 40);
     const p = decodePacket(101, frame);
-    expect(p.dns).toMatchObject({ tcpLength: 29, id: 4660, questions: [{ name: 'example.com.', type: 1, class: 1 }] });
+    expect(p.dns).toMatchObject({ tcpLength: 29, id: 4660, questions: [{ offset: 12, name: 'example.com.', type: 1, class: 1 }] });
   });
   it('formats IPv6 like inet_ntop (RFC 5952)', () => {
     expect(ipv6ToString(hex('20010db8000000000001000000000001'), 0)).toBe('2001:db8::1:0:0:1');
