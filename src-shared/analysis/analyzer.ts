@@ -23,6 +23,7 @@ import {
   A_REUSED_PORTS,
   A_SACK_OUT_OF_ORDER,
   A_SACK_RETRANSMISSION,
+  A_WINDOW_PROBE,
   A_SPURIOUS_RETRANSMISSION,
   A_WINDOW_FULL,
   A_WINDOW_UPDATE,
@@ -567,6 +568,10 @@ export class TcpAnalyzer {
 
     // SACK-aware classification of data below the highest sequence sent.
     let aflags = s.analysisFlags[row]!;
+    if (aflags & A_KEEP_ALIVE && rev.window === 0 && rev.segments > 0) {
+      aflags |= A_WINDOW_PROBE;
+      s.analysisFlags[row] = aflags;
+    }
     if (seglen > 0 && !(aflags & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)) && fwd.highRel > 0 && seqRel < fwd.highRel) {
       const end = seqRel + seglen;
       const seenBefore = fwd.seen.covered(seqRel, end) > 0;
@@ -628,6 +633,13 @@ export class TcpAnalyzer {
     s.ruleA[row] = conv.states.rule[0]!;
     s.ruleB[row] = conv.states.rule[1]!;
   }
+}
+
+/** Batch mode: the same loop as pushing the segments one by one. */
+export function analyzeSegments(inputs: Iterable<TcpSegmentInput>, opts: { initialRows?: number } = {}): TcpAnalyzer {
+  const an = new TcpAnalyzer(opts);
+  for (const p of inputs) an.push(p);
+  return an;
 }
 
 export { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN };

@@ -21,6 +21,7 @@ import {
   A_SACK_OUT_OF_ORDER,
   A_SACK_RETRANSMISSION,
   A_SPURIOUS_RETRANSMISSION,
+  A_WINDOW_PROBE,
   A_WINDOW_FULL,
   A_WINDOW_UPDATE,
   A_ZERO_WINDOW,
@@ -161,6 +162,10 @@ export const FIELDS: Record<string, { get: Getter; description: string }> = {
   'tcplab.analysis.sack_out_of_order': {
     get: flag(A_SACK_OUT_OF_ORDER),
     description: 'below the highest sequence sent, never seen and never reported missing (SACK-aware)',
+  },
+  'tcplab.analysis.window_probe': {
+    get: flag(A_WINDOW_PROBE),
+    description: 'a keep-alive-shaped segment sent while the peer advertises a zero window (Linux’s zero-window probe)',
   },
   'tcplab.state.a': { get: (s, i) => TCP_STATES[s.stateA[i]!]!, description: 'inferred state of endpoint A after this segment' },
   'tcplab.state.b': { get: (s, i) => TCP_STATES[s.stateB[i]!]!, description: 'inferred state of endpoint B after this segment' },

@@ -45,6 +45,7 @@ export const STATE_RULES = [
   'received RST while SYN-RECEIVED from a passive open → LISTEN (RFC 9293 §3.10.7.4)',
   'received RST answering our SYN while SYN-SENT → CLOSED (connection refused, RFC 9293 §3.10.7.3)',
   'sent data or ACK after the peer opened: already ESTABLISHED on this side',
+  'sent FIN that does not acknowledge the peer’s FIN: both sides closed at once → CLOSING (simultaneous close, RFC 9293 §3.6 figure 13)',
 ] as const;
 
 export const R_UNCHANGED = 0;
@@ -70,6 +71,7 @@ const R_RCV_RST = 19;
 const R_RCV_RST_SYNRCVD = 20;
 const R_RCV_RST_SYNSENT = 21;
 const R_SENT_ACK_EST = 22;
+const R_SENT_FIN_SIMCLOSE = 23;
 
 const TH_FIN = 0x01;
 const TH_SYN = 0x02;
@@ -135,7 +137,11 @@ export class StateTracker {
       this.finSeq[s] = seqRel + len;
       const st = this.state[s];
       if (st === ST_ESTABLISHED || st === ST_SYN_RECEIVED) this.set(s, ST_FIN_WAIT_1, R_SENT_FIN_EST);
-      else if (st === ST_CLOSE_WAIT) this.set(s, ST_LAST_ACK, R_SENT_FIN_CW);
+      else if (st === ST_CLOSE_WAIT) {
+        // If this FIN does not acknowledge the peer's FIN, it was sent before that FIN arrived.
+        if (ackf && this.finSeq[r]! >= 0 && ackRel < this.finSeq[r]! + 1) this.set(s, ST_CLOSING, R_SENT_FIN_SIMCLOSE);
+        else this.set(s, ST_LAST_ACK, R_SENT_FIN_CW);
+      }
     }
 
     // --- the receiver: RFC 9293 §3.10.7 segment arrives ---

@@ -58,6 +58,12 @@ export const A_SPURIOUS_RETRANSMISSION = 0x4000;
 export const A_SACK_RETRANSMISSION = 0x100000;
 /** tcplab: data below the highest sequence sent, never seen before and never reported missing. */
 export const A_SACK_OUT_OF_ORDER = 0x200000;
+/**
+ * tcplab: a keep-alive-shaped segment (seq = SND.UNA - 1, 0 or 1 byte) sent while the peer
+ * advertises a zero window: Linux's zero-window probe (tcp_xmit_probe_skb), which tshark calls a
+ * keep-alive.
+ */
+export const A_WINDOW_PROBE = 0x400000;
 
 /** tshark's tcp.completeness bits. */
 export const COMPLETENESS_SYNSENT = 0x01;
