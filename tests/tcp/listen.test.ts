@@ -1,0 +1,151 @@
+/**
+ * Listen and connect through the TcpLayer: RST for closed ports, bounded SYN/accept queues,
+ * SYN cookies under a SYN flood (RFC 4987 §3.6) while established connections keep working.
+ */
+import { describe, expect, it } from 'vitest';
+import { seq } from '@shared/wire/seq';
+import { emitTcp, parseTcp } from '@shared/wire/tcp';
+import { A, B, SimNet } from './simnet';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../src-main/stack/tcp/segment';
+
+const SPOOFED = 0xc0000263; // 192.0.2.99: no such host on the simulated path
+
+async function run<T>(net: SimNet, p: Promise<T>): Promise<T> {
+  let done = false;
+  let v: T | undefined;
+  let err: unknown = null;
+  p.then(
+    (x) => ((done = true), (v = x)),
+    (e) => ((done = true), (err = e)),
+  );
+  await net.runUntil(() => done, net.clock.now() + 600_000);
+  if (err) throw err;
+  if (!done) throw new Error('not finished');
+  return v as T;
+}
+
+function inject(net: SimNet, to: number, from: number, fields: { srcPort: number; dstPort: number; seq: number; ack?: number; flags: number; options?: never[] }): void {
+  const host = net.hosts.get(to)!;
+  const payload = emitTcp({ srcPort: fields.srcPort, dstPort: fields.dstPort, seq: fields.seq, ack: fields.ack ?? 0, flags: fields.flags, window: 65535, options: [{ kind: 'mss', value: 1460 }] }, from, to);
+  host.handler!.receive({ src: from, dst: to, protocol: 6, ttl: 64, dscp: 0, ecn: 0, identification: 0, payload, causeId: 0, ifname: 'sim0' });
+}
+
+describe('closed ports (§3.10.7.1)', () => {
+  it('a SYN to a closed port is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>', () => {
+    const net = new SimNet(1);
+    net.addHost(B);
+    const a = net.addHost(A);
+    const seen: ReturnType<typeof parseTcp>[] = [];
+    net.onSend = (from, _to, p) => {
+      if (from === B) seen.push(parseTcp(p));
+    };
+    void a;
+    inject(net, B, A, { srcPort: 40000, dstPort: 9999, seq: 1000, flags: TCP_SYN });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.flags).toBe(TCP_RST | TCP_ACK);
+    expect(seen[0]!.seq).toBe(0);
+    expect(seen[0]!.ack).toBe(1001);
+  });
+  it('an ACK to a closed port is answered <SEQ=SEG.ACK><CTL=RST>', () => {
+    const net = new SimNet(1);
+    net.addHost(B);
+    net.addHost(A);
+    const seen: ReturnType<typeof parseTcp>[] = [];
+    net.onSend = (from, _to, p) => from === B && seen.push(parseTcp(p));
+    inject(net, B, A, { srcPort: 40000, dstPort: 9999, seq: 1000, ack: 5555, flags: TCP_ACK });
+    expect(seen[0]!.flags).toBe(TCP_RST);
+    expect(seen[0]!.seq).toBe(5555);
+  });
+  it('a RST to a closed port is never answered', () => {
+    const net = new SimNet(1);
+    net.addHost(B);
+    net.addHost(A);
+    let sent = 0;
+    net.onSend = () => sent++;
+    inject(net, B, A, { srcPort: 40000, dstPort: 9999, seq: 1000, flags: TCP_RST });
+    expect(sent).toBe(0);
+  });
+});
+
+describe('backlog and SYN flood', () => {
+  it('without SYN cookies a full SYN queue drops new SYNs', () => {
+    const net = new SimNet(2);
+    const b = net.addHost(B, { synCookies: 0 });
+    const srv = b.socket();
+    srv.bind(0, 80);
+    srv.listen(3);
+    for (let i = 0; i < 10; i++) inject(net, B, SPOOFED, { srcPort: 1000 + i, dstPort: 80, seq: i * 1000, flags: TCP_SYN });
+    expect(b.tcp.listeners.get(80)![0]!.synQueue.size).toBe(3);
+    expect(b.counters.get('tcp.drop.syn-queue-full')).toBe(7);
+  });
+
+  it('under a flood of spoofed SYNs, established connections keep working and new clients get in by SYN cookie', async () => {
+    const net = new SimNet(3, { delayMs: 2 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 80);
+    srv.listen(4);
+    const c1 = a.socket();
+    const acc1 = srv.accept();
+    await run(net, c1.connect(B, 80));
+    const p1 = await run(net, acc1);
+    // Flood: 2,000 SYNs from a spoofed address that never answers.
+    for (let i = 0; i < 2000; i++) inject(net, B, SPOOFED, { srcPort: 1024 + i, dstPort: 80, seq: i * 7919, flags: TCP_SYN });
+    const l = b.tcp.listeners.get(80)![0]!;
+    expect(l.synQueue.size).toBe(4); // bounded by the backlog
+    expect(b.counters.get('tcp.syncookies.sent')).toBe(1996);
+    // The established connection still moves data.
+    const payload = new Uint8Array(50_000).fill(7);
+    await run(net, c1.send(payload));
+    let got = 0;
+    while (got < payload.length) got += (await run(net, p1.recv())).length;
+    expect(got).toBe(payload.length);
+    // A new legitimate client completes its handshake by cookie and is accepted.
+    const c2 = a.socket();
+    const acc2 = srv.accept();
+    await run(net, c2.connect(B, 80));
+    const p2 = await run(net, acc2);
+    expect(b.counters.get('tcp.syncookies.ok')).toBe(1);
+    await run(net, c2.send('hello through a cookie'));
+    expect(new TextDecoder().decode(await run(net, p2.recv()))).toBe('hello through a cookie');
+    // The cookie connection negotiated SACK, timestamps and window scaling through the TS bits.
+    const conn = p2.connection!;
+    expect(conn.tsOk && conn.sackOk && conn.wsOk).toBe(true);
+  });
+
+  it('a forged cookie ACK is answered with RST and creates nothing', () => {
+    const net = new SimNet(4);
+    const b = net.addHost(B);
+    net.addHost(A);
+    const srv = b.socket();
+    srv.bind(0, 80);
+    srv.listen(1);
+    inject(net, B, A, { srcPort: 5555, dstPort: 80, seq: 1, ack: 0x12345678, flags: TCP_ACK });
+    expect(b.tcp.connections.size).toBe(0);
+    expect(b.counters.get('tcp.syncookies.ok')).toBe(0);
+    void seq;
+  });
+
+  it('the accept queue is bounded by the backlog; the handshake ACK beyond it is ignored until accept() makes room', async () => {
+    const net = new SimNet(5, { delayMs: 1 });
+    const a = net.addHost(A);
+    const b = net.addHost(B, { synCookies: 0 });
+    const srv = b.socket();
+    srv.bind(0, 80);
+    srv.listen(1);
+    const c1 = a.socket();
+    await run(net, c1.connect(B, 80));
+    const c2 = a.socket();
+    let c2done = false;
+    c2.connect(B, 80).then(() => (c2done = true));
+    await net.runUntil(() => false, net.clock.now() + 500);
+    const l = b.tcp.listeners.get(80)![0]!;
+    expect(l.acceptQueue).toHaveLength(1);
+    expect(b.counters.get('tcp.drop.accept-queue-full')).toBeGreaterThan(0);
+    await run(net, srv.accept());
+    await net.runUntil(() => l.acceptQueue.length === 1, net.clock.now() + 30_000);
+    expect(l.acceptQueue).toHaveLength(1);
+    expect(c2done).toBe(true);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * Sender: segmentation, Nagle, RTO (RFC 6298), fast retransmit and limited transmit
+ * (RFC 5681/3042), persist timer and zero-window probes, keep-alive, retries → ETIMEDOUT.
+ */
+import { describe, expect, it } from 'vitest';
+import { seqAdd } from '@shared/wire/seq';
+import { Harness, PLAIN, TCP_ACK, TCP_FIN, bytes, lseq, rseq } from './harness';
+import type { TcpConfig } from '../../src-main/stack/tcp/connection';
+
+const CFG: Partial<TcpConfig> = { ...PLAIN, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10 };
+
+function est(config: Partial<TcpConfig> = CFG): Harness {
+  return new Harness(config).established();
+}
+
+describe('segmentation and Nagle', () => {
+  it('splits a write into MSS-sized segments; Nagle holds the small tail until the ACK', () => {
+    const h = est();
+    h.conn.write(bytes(2500));
+    const segs = h.take();
+    expect(segs.map((s) => s.payload.length)).toEqual([1000, 1000]);
+    expect(segs.map((s) => s.seq)).toEqual([lseq(0), lseq(1000)]);
+    h.recv({ seq: rseq(0), ack: lseq(2000) });
+    const tail = h.one();
+    expect(tail.seq).toBe(lseq(2000));
+    expect(tail.payload.length).toBe(500);
+  });
+  it('the peer window limits what is sent (4000 bytes)', () => {
+    const h = est();
+    h.conn.write(bytes(6000));
+    expect(h.take().reduce((n, s) => n + s.payload.length, 0)).toBe(4000);
+  });
+  it('Nagle: a small segment waits while data is unacknowledged; TCP_NODELAY sends it', () => {
+    const h = est();
+    h.conn.write(bytes(10));
+    expect(h.one().payload.length).toBe(10);
+    h.conn.write(bytes(10));
+    h.none();
+    h.recv({ seq: rseq(0), ack: lseq(10) });
+    expect(h.one().payload.length).toBe(10);
+    const n = est({ ...CFG, noDelay: true });
+    n.conn.write(bytes(10));
+    n.conn.write(bytes(10));
+    expect(n.take()).toHaveLength(2);
+  });
+});
+
+describe('retransmission timeout (RFC 6298)', () => {
+  it('initial RTO is 1 s before any sample, then doubles (Karn backoff)', () => {
+    const h = new Harness(CFG);
+    h.conn.connect(lseq(-1));
+    h.take();
+    h.at(999);
+    h.none();
+    h.at(1000);
+    expect(h.take()).toHaveLength(1);
+    h.at(2999);
+    h.none();
+    h.at(3000);
+    expect(h.take()).toHaveLength(1);
+  });
+  it('SRTT/RTTVAR from samples; RTO = SRTT + 4·RTTVAR clamped to the 200 ms minimum', () => {
+    const h = est();
+    h.conn.write(bytes(100));
+    h.take();
+    h.at(100);
+    h.recv({ seq: rseq(0), ack: lseq(100) });
+    // Samples: handshake 0 ms, then 100 ms: SRTT = 12.5, RTTVAR = 0.75·0 + 0.25·100 = 25 (RFC 6298 §2.3).
+    expect(h.conn.rtt.srtt).toBeCloseTo(12.5);
+    expect(h.conn.rtt.rttvar).toBeCloseTo(25);
+    expect(h.conn.rtt.rto).toBeCloseTo(200); // 12.5 + 100 < 200
+  });
+  it('the minimum is an option (1 s per RFC 6298 §2.4)', () => {
+    const h = est({ ...CFG, minRtoMs: 1000 });
+    h.conn.write(bytes(100));
+    h.take();
+    h.at(999);
+    h.none();
+    h.at(1000);
+    expect(h.one().seq).toBe(lseq(0));
+  });
+  it('Karn: no RTT sample from an ACK of a retransmitted segment', () => {
+    const h = est();
+    h.conn.write(bytes(100));
+    h.take();
+    h.at(200); // RTO fires, retransmission
+    expect(h.one().seq).toBe(lseq(0));
+    const srtt = h.conn.rtt.srtt;
+    h.at(700);
+    h.recv({ seq: rseq(0), ack: lseq(100) });
+    expect(h.conn.rtt.srtt).toBe(srtt);
+    expect(h.conn.rtt.backoffs).toBe(0); // backoff cleared by the new ACK
+  });
+  it('the RTO is capped at 120 s and the connection fails with ETIMEDOUT after tcp_retries2', () => {
+    const h = est({ ...CFG, retries2: 15 });
+    h.conn.write(bytes(100));
+    h.take();
+    h.clock.runUntilIdle(10_000_000);
+    expect(h.closedWith).toBe('ETIMEDOUT');
+    const rtos = h.events.filter((e) => e.kind === 'timer-start' && e.data.timer === 'rto').map((e) => e.data.durationMs as number);
+    expect(Math.max(...rtos)).toBe(120_000);
+    expect(h.conn.stats.rtoExpirations).toBe(16);
+  });
+  it('on RTO, cwnd collapses to one segment (RFC 5681 §3.1) and sending goes back to SND.UNA', () => {
+    const h = est();
+    h.conn.write(bytes(4000));
+    expect(h.take()).toHaveLength(4);
+    h.at(200);
+    const r = h.one();
+    expect(r.seq).toBe(lseq(0));
+    expect(h.conn.cc.cwnd).toBe(1000);
+    h.recv({ seq: rseq(0), ack: lseq(1000) });
+    // Slow start: 2 segments for the ACK of 1.
+    expect(h.take().map((s) => s.seq)).toEqual([lseq(1000), lseq(2000)]);
+  });
+});
+
+describe('fast retransmit, fast recovery, limited transmit', () => {
+  it('limited transmit on the first two duplicate ACKs, fast retransmit on the third (RFC 3042, RFC 5681 §3.2)', () => {
+    const h = est({ ...CFG, initialWindow: 4 });
+    h.conn.write(bytes(8000));
+    expect(h.take()).toHaveLength(4); // cwnd 4 segments, window 4000
+    // Peer opens its window so that limited transmit is not window-limited.
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 20_000 });
+    h.none();
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 20_000 });
+    expect(h.one().seq).toBe(lseq(4000)); // limited transmit 1
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 20_000 });
+    expect(h.one().seq).toBe(lseq(5000)); // limited transmit 2
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 20_000 });
+    const fr = h.take();
+    expect(fr[0]!.seq).toBe(lseq(0)); // fast retransmit
+    expect(h.conn.inRecovery).toBe(true);
+    expect(h.conn.stats.fastRetransmits).toBe(1);
+    // ssthresh = FlightSize/2 = 3000 (RFC 5681 eq. 4)
+    expect(h.conn.cc.ssthresh).toBe(3000);
+    // Full ACK of everything outstanding ends recovery.
+    h.recv({ seq: rseq(0), ack: lseq(6000), window: 20_000 });
+    expect(h.conn.inRecovery).toBe(false);
+  });
+  it('NewReno partial ACK retransmits the next hole (RFC 6582)', () => {
+    const h = est({ ...CFG, initialWindow: 4 });
+    h.conn.write(bytes(4000));
+    h.take();
+    for (let i = 0; i < 3; i++) h.recv({ seq: rseq(0), ack: lseq(0) });
+    expect(h.take()[0]!.seq).toBe(lseq(0));
+    h.recv({ seq: rseq(0), ack: lseq(2000) });
+    expect(h.take()[0]!.seq).toBe(lseq(2000));
+    expect(h.conn.inRecovery).toBe(true);
+  });
+  it('with SACK, recovery retransmits the un-SACKed holes', () => {
+    const h = new Harness({ ...CFG, sack: true, initialWindow: 6 });
+    h.conn.listen(() => lseq(-1));
+    h.recv({ flags: 0x02, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 30_000 });
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000 });
+    h.take();
+    h.conn.write(bytes(6000));
+    expect(h.take()).toHaveLength(6);
+    // Segments 0 and 2 lost; 1, 3, 4, 5 arrive.
+    const sack = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[1000, 2000]]) });
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[3000, 4000], [1000, 2000]]) });
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[3000, 5000], [1000, 2000]]) });
+    const out = h.take().map((s) => s.seq);
+    expect(out).toContain(lseq(0));
+    expect(out).toContain(lseq(2000));
+    expect(out).not.toContain(lseq(1000));
+  });
+});
+
+describe('persist timer and zero-window probes (§3.8.6.1)', () => {
+  it('a zero window starts the persist timer; probes carry one octet and back off; an opening window resumes', () => {
+    const h = est();
+    h.conn.write(bytes(6000));
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 0 });
+    h.none();
+    expect(h.conn.runningTimers()).toContain('persist');
+    h.at(200);
+    const p1 = h.one();
+    expect(p1.payload.length).toBe(1);
+    expect(p1.seq).toBe(lseq(4000));
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 0 });
+    h.at(599);
+    h.none();
+    h.at(600); // backoff: 400 ms
+    expect(h.one().payload.length).toBe(1);
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 4000 });
+    const resumed = h.take();
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(h.conn.runningTimers()).not.toContain('persist');
+  });
+});
+
+describe('keep-alive (RFC 1122 §4.2.3.6)', () => {
+  it('after the idle time probes with SEG.SEQ = SND.UNA − 1; gives up after the count with RST and ETIMEDOUT', () => {
+    const h = est({ ...CFG, keepAlive: true, keepIdleMs: 10_000, keepIntervalMs: 1000, keepCount: 3 });
+    h.at(9_999);
+    h.none();
+    h.at(10_000);
+    const p = h.one();
+    expect(p.seq).toBe(seqAdd(lseq(0), -1));
+    expect(p.payload.length).toBe(0);
+    h.at(12_000);
+    expect(h.take()).toHaveLength(2);
+    h.at(13_000);
+    expect(h.one().flags & 0x04).toBeTruthy(); // RST
+    expect(h.closedWith).toBe('ETIMEDOUT');
+  });
+  it('an answer resets the probe count', () => {
+    const h = est({ ...CFG, keepAlive: true, keepIdleMs: 10_000, keepIntervalMs: 1000, keepCount: 2 });
+    h.at(10_000);
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(0) });
+    h.at(19_999);
+    h.none();
+    expect(h.conn.state).toBe('ESTABLISHED');
+  });
+});
+
+describe('half-close and shutdown', () => {
+  it('shutdown(SHUT_WR) sends FIN after the queued data; the connection still receives', () => {
+    const h = est();
+    h.conn.write(bytes(1500));
+    h.conn.shutdown('write');
+    const segs = h.take();
+    expect(segs.at(-1)!.flags & TCP_FIN).toBeTruthy();
+    expect(segs.at(-1)!.seq).toBe(lseq(1000));
+    expect(() => h.conn.write(bytes(1))).toThrowError(/EPIPE/);
+    h.recv({ seq: rseq(0), ack: lseq(1501), payload: bytes(10) });
+    expect(h.conn.state).toBe('FIN-WAIT-2');
+    expect(h.conn.read(100)).toEqual(bytes(10));
+  });
+  it('shutdown(SHUT_RD) acknowledges and discards incoming data', () => {
+    const h = est({ ...CFG, delayedAckMs: 0 });
+    h.conn.shutdown('read');
+    h.recv({ seq: rseq(0), ack: lseq(0), payload: bytes(10) });
+    expect(h.one().ack).toBe(rseq(10));
+    expect(h.conn.readableBytes).toBe(0);
+    expect(h.conn.readEof).toBe(true);
+  });
+  it('FIN is sent with TCP_ACK and lands after all data (§3.10.4)', () => {
+    const h = est();
+    h.conn.write(bytes(100));
+    h.take();
+    h.conn.close();
+    const f = h.one();
+    expect(f.flags).toBe(TCP_ACK | TCP_FIN);
+    expect(f.seq).toBe(lseq(100));
+  });
+});
