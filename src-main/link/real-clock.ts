@@ -24,13 +24,15 @@ export class RealClock implements Clock {
 
   setTimer(atMs: number, callback: () => void): TimerHandle {
     const timer: RealTimer = { id: this.nextId++, timeout: null };
-    const delay = Math.max(0, atMs - performance.now());
+    const delay = Math.max(0, Math.ceil(atMs - performance.now()));
     // setTimeout's limit is 2^31-1 ms; longer timers fire early and re-arm.
     const arm = (ms: number): void => {
       timer.timeout = setTimeout(() => {
+        // libuv measures from its cached loop time, so a timeout can fire up to ~1 ms early;
+        // never run a callback before its time (a 5 ms delay must be at least 5 ms).
         const left = atMs - performance.now();
-        if (left > 1) {
-          arm(left);
+        if (left > 0) {
+          arm(Math.ceil(left));
           return;
         }
         this.live.delete(timer);
