@@ -303,7 +303,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.sflag = flags.absoluteSeq ?? false;
     this.xflag = flags.hex ?? 0;
     this.bigXflag = flags.hexAscii ?? 0;
-    this.suppressDefaultPrint = this.xflag > 0 || this.bigXflag > 0;
+    this.suppressDefaultPrint = this.xflag > 0 || this.bigXflag > 0 || this.qflag > 0;
     this.tzOffset = tzOffset;
   }
 
@@ -394,8 +394,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           ds -= 1;
           du += 1_000_000;
         }
-        const h = Math.floor(ds / 3600);
-        this.o += `${negative ? '-' : ' '}${h < 10 ? '0' + h : h}:${PAD2[Math.floor((ds % 3600) / 60)]}:${PAD2[ds % 60]}.${pad6(du)} `;
+        // tcpdump formats the delta with gmtime(): whole days drop out of it.
+        const h = Math.floor(ds / 3600) % 24;
+        this.o += `${negative ? '-' : ' '}${PAD2[h]}:${PAD2[Math.floor((ds % 3600) / 60)]}:${PAD2[ds % 60]}.${pad6(du)} `;
         if (this.tflag === 3) {
           this.refSec = sec;
           this.refUsec = usec;
@@ -528,10 +529,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     this.llHdrLen = off;
     if (type <= 1500) {
-      // 802.3 length field with LLC: tcplab prints it like an unknown type (docs/decode.md).
+      // IEEE 802.3 length field: an 802.2 LLC header follows.
       if (this.eflag) this.o += `802.3${printedLength ? '' : `, length ${type}: `}`;
-      else this.o += `${src} > ${dst}, 802.3, length ${type}: `;
-      this.defaultPrint(off, caplen);
+      this.llc(off, type, caplen, src, dst);
       return;
     }
     if (this.eflag) {
@@ -557,6 +557,48 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       default:
         return false;
     }
+  }
+
+  /**
+   * 802.2 LLC (print-llc.c), as far as tcplab goes: SNAP with an Ethernet OUI is handed to the
+   * EtherType printers; any other SAP is shown as a header plus a hex dump (docs/decode.md).
+   */
+  private llc(off: number, length: number, caplen: number, src: string, dst: string): void {
+    this.proto = 'llc';
+    if (caplen < 3 || length < 3) {
+      this.trunc();
+      return;
+    }
+    const dsap = this.u8(off);
+    const ssap = this.u8(off + 1);
+    const ctrl = this.u8(off + 2);
+    const sapName = (sap: number): string =>
+      ({ 0: 'Null', 0x06: 'IP', 0x42: 'STP', 0xaa: 'SNAP', 0xe0: 'IPX', 0xf0: 'NetBeui', 0xfe: 'OSI', 0xff: 'Global' })[
+        sap & 0xfe
+      ] ?? 'Unknown';
+    if (this.eflag) {
+      this.o += `LLC, dsap ${sapName(dsap)} (0x${(dsap & 0xfe).toString(16).padStart(2, '0')}) ${dsap & 1 ? 'Group' : 'Individual'}, `;
+      this.o += `ssap ${sapName(ssap)} (0x${(ssap & 0xfe).toString(16).padStart(2, '0')}) ${ssap & 1 ? 'Response' : 'Command'}, `;
+      this.o += `ctrl 0x${ctrl.toString(16).padStart(2, '0')}: `;
+    }
+    if (dsap === 0xaa && ssap === 0xaa && ctrl === 0x03) {
+      if (caplen < 8) {
+        this.trunc();
+        return;
+      }
+      const oui = (this.u8(off + 3) << 16) | (this.u8(off + 4) << 8) | this.u8(off + 5);
+      const type = this.u16(off + 6);
+      if (this.eflag) {
+        const ouiName = oui === 0 ? 'Ethernet' : oui === 0xf8 ? 'Cisco' : 'Unknown';
+        this.o += `oui ${ouiName} (0x${oui.toString(16).padStart(6, '0')}), ethertype ${ETHERTYPES[type] ?? 'Unknown'} (0x${hex4(type)}), length ${length - 8}: `;
+      }
+      this.llHdrLen = off + 8;
+      if (oui === 0 && this.etherTypePrint(type, off + 8, length - 8, caplen - 8)) return;
+      this.defaultPrint(off + 8, caplen - 8);
+      return;
+    }
+    if (!this.eflag) this.o += `${src} > ${dst}, 802.3, length ${length}: `;
+    this.defaultPrint(off, caplen);
   }
 
   private nullLink(linkType: number, origLength: number): void {
@@ -642,10 +684,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
 
   private arp(off: number, length: number, caplen: number): void {
     this.proto = 'arp';
-    if (!this.has(off, 8)) {
-      this.trunc();
-      return;
-    }
+    // tcpdump 4.99 fetches through GET_* here: a cut ARP header ends the packet (longjmp).
+    if (!this.has(off, 8)) throw TRUNC;
     const hrd = this.u16(off);
     const pro = this.u16(off + 2);
     const hln = this.u8(off + 4);
@@ -655,11 +695,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const spa = sha + hln;
     const tha = spa + pln;
     const tpa = tha + hln;
-    if (!this.has(tpa, pln)) {
-      this.o += ' [|ARP]';
-      this.defaultPrint(off, length);
-      return;
-    }
+    if (!this.has(tpa, pln)) throw TRUNC;
     if (!this.eflag) this.o += 'ARP, ';
     const isIp = pro === 0x0800 || pro === 0x1000;
     if (!isIp || pln !== 4 || hln === 0 || this.vflag) {
@@ -706,6 +742,12 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         break;
       case 4:
         this.o += `${hwAt(tha)} at ${ipAt(tpa)}`;
+        break;
+      case 8:
+        this.o += `who-is ${hwAt(tha)} tell ${hwAt(sha)}`;
+        break;
+      case 9:
+        this.o += `${hwAt(sha)} at ${ipAt(spa)}`;
         break;
       default:
         this.defaultPrint(off, caplen);
@@ -977,13 +1019,13 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             break;
           }
           default: {
-            const fmt = ICMP_UNREACH[code] ?? `#${code} %s unreachable`;
-            str = fmt.replace('%s', this.ip(quotedDst));
+            const fmt = ICMP_UNREACH[code];
+            str = fmt ? fmt.replace('%s', this.ip(quotedDst)) : `${this.ip(quotedDst)} unreachable - #${code}`;
           }
         }
         break;
       case 5: {
-        const fmt = ICMP_REDIRECT[code] ?? `redirect-#${code} %s to net %s`;
+        const fmt = ICMP_REDIRECT[code] ?? `redirect-#${code} %s to %s`;
         const target = this.ip(quotedDst);
         str = fmt.replace('%s', target).replace('%s', this.ip(off + 4));
         break;
@@ -1209,7 +1251,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     let hlen = (this.u8(off + 12) >> 4) * 4;
     if (hlen < 20) {
-      this.o += ` tcp ${length - hlen} [bad hdr length ${hlen} - too short, < 20]`;
+      this.o += ` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
       return;
     }
     let seq = this.u32(off + 4);
@@ -1217,7 +1259,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const win = this.u16(off + 14);
     const urp = this.u16(off + 18);
     if (this.qflag) {
-      this.o += `tcp ${length - hlen}`;
+      this.o += `tcp ${(length - hlen) >>> 0}`;
       if (hlen > length) this.o += ` [bad hdr length ${hlen} - too long, > ${length}]`;
       return;
     }
@@ -1403,8 +1445,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
               return trunc();
           }
           // Debian's tcpdump is built with libcrypto but has no secret: it cannot check.
-          this.o += ' ';
-          this.o += "can't check - ";
+          this.o += " shared secret not supplied with -M, can't check - ";
           for (let i = 0; i < 16; i++) this.o += this.u8(cp + i).toString(16).padStart(2, '0');
           break;
         case 28:
@@ -1417,8 +1458,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           }
           {
             const utoval = this.u16(cp);
-            this.o += ' ';
-            this.o += utoval & 0x0001 ? `${utoval >> 1} min` : `${utoval >> 1} sec`;
+            // RFC 5482 §3: the G bit says minutes, else seconds; tcpdump shows the raw field and seconds.
+            this.o += ` 0x${utoval.toString(16)} ${utoval & 0x0001 ? (utoval >> 1) * 60 : utoval >> 1}`;
           }
           break;
         case 29:
