@@ -19,11 +19,12 @@ import { ArpLayer, type ArpOptions } from './arp';
 import { Counters } from './counters';
 import { IcmpLayer, type IcmpOptions } from './icmp';
 import { NetInterface, parseCidr, type InterfaceConfig } from './interface';
-import { Ipv4Layer, isMulticast } from './ip/ipv4';
+import { Ipv4Layer, isMulticast, type Ipv4Options } from './ip/ipv4';
 import type { ReassemblyOptions } from './ip/reassembly';
 import { PortTable } from './ports';
 import { RoutingTable } from './route';
 import { UdpLayer } from './udp';
+import { TcpLayer } from './tcp/layer';
 
 export interface StackOptions {
   clock: Clock;
@@ -34,6 +35,7 @@ export interface StackOptions {
   arp?: ArpOptions;
   icmp?: IcmpOptions;
   reassembly?: ReassemblyOptions;
+  ipv4?: Ipv4Options;
 }
 
 export class Stack {
@@ -49,6 +51,7 @@ export class Stack {
   readonly ipv4: Ipv4Layer;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
+  readonly tcp: TcpLayer;
   readonly wallClock: () => number;
   private closed = false;
 
@@ -60,12 +63,12 @@ export class Stack {
     this.udpPorts = new PortTable('udp', this.random.fork());
     this.tcpPorts = new PortTable('tcp', this.random.fork());
     this.arp = new ArpLayer(this, opts.arp);
-    this.ipv4 = new Ipv4Layer(this, opts.reassembly);
+    this.ipv4 = new Ipv4Layer(this, opts.reassembly, opts.ipv4);
     this.icmp = new IcmpLayer(this, opts.icmp);
     this.udp = new UdpLayer(this);
     this.ipv4.register(IPPROTO_ICMP, this.icmp);
     this.ipv4.register(IPPROTO_UDP, this.udp);
-    // TCP: this.tcp = new TcpLayer(this)  (added by the TCP layer)
+    this.tcp = new TcpLayer(this); // registers itself for protocol 6
   }
 
   /** Adds an interface, installs its connected route (and default route), and brings it up. */
@@ -189,6 +192,7 @@ export class Stack {
     this.arp.close();
     this.ipv4.close();
     this.icmp.close();
+    this.tcp.close();
     if (opts.closeDevices ?? true) await Promise.all(this.interfaces.map((i) => i.device.close()));
   }
 }

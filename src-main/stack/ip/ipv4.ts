@@ -23,7 +23,14 @@ export interface ReceivedDatagram extends Ipv4Datagram {
   fragments: number;
 }
 
+/** Linux's net.ipv4.ip_default_ttl (RFC 1700 recommends 64). */
 export const DEFAULT_TTL = 64;
+
+export interface Ipv4Options {
+  /** First identification value (default random; golden tests pin it). */
+  initialIdentification?: number;
+  defaultTtl?: number;
+}
 
 /** Path MTU learned from ICMP "fragmentation needed" (RFC 1191), expires after 10 minutes. */
 interface PmtuEntry {
@@ -49,8 +56,12 @@ export class Ipv4Layer {
   constructor(
     private readonly stack: Stack,
     reassembly: ReassemblyOptions = {},
+    opts: Ipv4Options = {},
   ) {
-    this.identification = stack.random.int(0x10000);
+    // A random start, so identifications of consecutive runs do not collide (RFC 6864 §4.2 asks
+    // only for uniqueness per source/destination/protocol within the datagram lifetime).
+    this.identification = (opts.initialIdentification ?? stack.random.int(0x10000)) & 0xffff;
+    if (opts.defaultTtl !== undefined) this.defaultTtl = opts.defaultTtl;
     this.reassembler = new Reassembler(stack.clock, (d) => this.onReassemblyExpired(d), reassembly);
   }
 
