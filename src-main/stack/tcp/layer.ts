@@ -419,6 +419,14 @@ export class TcpLayer {
     }
   }
 
+  /** Stops every connection's timers without sending anything (the stack is shutting down). */
+  close(): void {
+    for (const l of [...this.listeners.values()].flat()) l.closed = true;
+    this.listeners.clear();
+    for (const c of [...this.connections.values()]) c.fail('ECONNABORTED', 'stack closed');
+    this.connections.clear();
+  }
+
   /** Counts of connections by state (for status output). */
   stateCounts(): Partial<Record<TcpState, number>> {
     const out: Partial<Record<TcpState, number>> = {};
