@@ -132,7 +132,7 @@ export function decodePacket(linkType: number, bytes: Uint8Array, origLength: nu
     decoder(pkt, bytes, 0, bytes.length, pkt.origLength);
   } catch (e) {
     // A layer decoder must not throw; if one does anyway, report it rather than crash a capture.
-    recordError(pkt, e instanceof WireError ? e : new WireError('malformed', 'internal', String(e), 0, 'no exception', 'exception'));
+    recordError(pkt, e instanceof WireError ? e : new WireError('malformed', 'internal', 'layer decoder', 0, 'no exception', String(e)));
   }
   return pkt;
 }
