@@ -4,7 +4,8 @@
  */
 import { decodePacket, type DecodedPacket } from '../wire/decode';
 import { ipv4ToString } from '../wire/address';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_ECE, TCP_CWR } from '../wire/tcp';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp';
+import { TcpdumpPrinter } from './tcpdump';
 import type { FrameSummary } from '../model/frames';
 
 export interface SummarizableFrame {
@@ -14,8 +15,16 @@ export interface SummarizableFrame {
   originalLength: number;
 }
 
-/** Turns frames into table rows; one instance per session (it may keep per-connection state). */
+/** tcpdump's "IP src.port > dst.port: " prefix; the table shows the addresses in their own columns. */
+const IP_PREFIX = /^IP (?:\S+) > (?:\S+): /;
+
+/**
+ * Turns frames into table rows; one instance per session, because the Info column is tcpdump's own
+ * line (`-n -t`), and tcpdump numbers TCP sequence numbers relative to each connection's first.
+ */
 export class FrameSummarizer {
+  private readonly printer = new TcpdumpPrinter({ timestamp: 1 });
+
   summarize(no: number, frame: SummarizableFrame, firstTsUs: number): FrameSummary {
     const pkt = decodePacket(frame.linkType, frame.data, frame.originalLength);
     const { src, dst } = addresses(pkt);
@@ -27,10 +36,22 @@ export class FrameSummarizer {
       dst,
       protocol: protocolOf(pkt),
       length: frame.originalLength,
-      info: infoOf(pkt),
+      info: this.info(frame),
       stream: -1,
       flags: flagsOf(pkt),
     };
+  }
+
+  private info(frame: SummarizableFrame): string {
+    const line = this.printer.print({
+      linkType: frame.linkType,
+      data: frame.data,
+      originalLength: frame.originalLength,
+      tsSec: Math.floor(frame.tsUs / 1e6),
+      tsUsec: frame.tsUs % 1e6,
+    });
+    const first = line.split('\n', 1)[0]!;
+    return first.replace(IP_PREFIX, '');
   }
 }
 
@@ -54,48 +75,6 @@ function protocolOf(pkt: DecodedPacket): string {
   if (pkt.arp) return 'ARP';
   if (pkt.etherType === 0x86dd) return 'IPv6';
   return pkt.link?.kind === 'ethernet' ? 'Ethernet' : 'Unknown';
-}
-
-/** tcpdump's flag letters: S F P R U E W and '.' for ACK. */
-export function tcpFlagLetters(flags: number): string {
-  let s = '';
-  if (flags & TCP_SYN) s += 'S';
-  if (flags & TCP_FIN) s += 'F';
-  if (flags & TCP_PSH) s += 'P';
-  if (flags & TCP_RST) s += 'R';
-  if (flags & TCP_URG) s += 'U';
-  if (flags & TCP_ECE) s += 'E';
-  if (flags & TCP_CWR) s += 'W';
-  if (flags & TCP_ACK) s += '.';
-  return s || 'none';
-}
-
-function infoOf(pkt: DecodedPacket): string {
-  if (pkt.tcp) {
-    const t = pkt.tcp;
-    const len = t.payload.length;
-    let s = `Flags [${tcpFlagLetters(t.flags)}], seq ${t.seq}`;
-    if (len > 0) s += `:${(t.seq + len) >>> 0}`;
-    if (t.flags & TCP_ACK) s += `, ack ${t.ack}`;
-    s += `, win ${t.window}, length ${len}`;
-    return s;
-  }
-  if (pkt.udp) return `UDP, length ${pkt.udp.payload.length}`;
-  if (pkt.icmp) {
-    const i = pkt.icmp;
-    if (i.kind === 'echo-request' || i.kind === 'echo-reply') {
-      return `ICMP ${i.kind === 'echo-request' ? 'echo request' : 'echo reply'}, id ${i.identifier}, seq ${i.sequence}`;
-    }
-    return `ICMP ${i.kind} (type ${i.type}, code ${i.code})`;
-  }
-  if (pkt.arp) {
-    const a = pkt.arp;
-    return a.op === 1
-      ? `ARP, Request who-has ${ipv4ToString(a.targetIp)} tell ${ipv4ToString(a.senderIp)}`
-      : `ARP, Reply ${ipv4ToString(a.senderIp)} is-at ${a.senderMac}`;
-  }
-  if (pkt.error) return `[${pkt.error.message}]`;
-  return '';
 }
 
 function flagsOf(pkt: DecodedPacket): string[] {

@@ -44,7 +44,7 @@ describe('tcplab CLI', () => {
   it('shows help for one command', async () => {
     const { code, out } = await cli('serve', '--help');
     expect(code).toBe(0);
-    expect(out).toContain('Usage: tcplab serve [FILE] [--port N] [--host 127.0.0.1] [--open]');
+    expect(out).toContain('Usage: tcplab serve [FILE | --lab NAME] [--port N] [--host 127.0.0.1] [--open]');
   });
 });
 
