@@ -11,6 +11,7 @@ import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
 import { labs } from '../session/sources/lab';
+import { conversationsOf } from '../session/conversations';
 
 type Handlers = { [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>> | RequestResult<K> };
 
@@ -48,6 +49,8 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
       if (!captured) throw new RpcError('EINVAL', `frame ${frame} does not exist (session ${sessionId} has ${session.frames.length})`);
       return detailFrame(frame, captured);
     },
+    'conversation.list': ({ sessionId }) => conversationsOf(ctx.registry.get(sessionId)).list(),
+    'conversation.ladder': ({ sessionId, stream }) => conversationsOf(ctx.registry.get(sessionId)).ladder(stream),
   };
 
   return async (method, params) => {

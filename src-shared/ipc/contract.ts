@@ -5,6 +5,7 @@
  */
 import type { FrameDetail, FrameSummary, SessionInfo, SessionStatus } from '../model/frames';
 import type { ProbeEvent } from '../model/probe';
+import type { ConversationInfo, LadderData } from '../model/conversation';
 import { s, type Infer } from './schema';
 
 const sessionId = s.int(1, 1_000_000);
@@ -37,6 +38,10 @@ export const requestSchemas = {
   'session.close': s.object({ sessionId }),
   'session.frames': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
   'frame.detail': s.object({ sessionId, frame: s.int(1) }),
+  /** The session's TCP conversations (tcp.stream), from the passive analysis. */
+  'conversation.list': s.object({ sessionId }),
+  /** One conversation's segments, states and timers for the ladder and the state machine. */
+  'conversation.ladder': s.object({ sessionId, stream: s.int(0, 100_000_000) }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -66,6 +71,8 @@ export interface RequestResults {
   'session.close': { closed: true };
   'session.frames': FrameSummary[];
   'frame.detail': FrameDetail;
+  'conversation.list': ConversationInfo[];
+  'conversation.ladder': LadderData;
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 

@@ -1,0 +1,416 @@
+/**
+ * Ladder (sequence) diagram of one TCP conversation, laid out as plain data: two lifelines, a
+ * time-proportional y axis with idle gaps folded (qvis style), slanted arrows from send to receive
+ * time where both are known, a state-box column beside each lifeline and timer lanes outside them.
+ *
+ * The layout is pure and deterministic; the Vue view draws only the part in view (see
+ * `visibleArrows`) and the exporters (./export.ts) turn it into SVG, Mermaid, PlantUML and ASCII.
+ *
+ * Geometry (default width 900):
+ *   | timer lanes A | state column A | lifeline A ……… arrows ……… lifeline B | state column B | timer lanes B |
+ */
+import type { LadderData, LadderSegmentDto, SegmentSeen } from '../model/conversation';
+import { badgesOf, segmentLabel, type LabelDetail } from './notation';
+
+export interface LadderDetail extends LabelDetail {
+  /** State boxes beside the lifelines. */
+  states: boolean;
+  /** Analysis flags as badges. */
+  flags: boolean;
+  /** Timer lanes. */
+  timers: boolean;
+}
+
+export const DEFAULT_DETAIL: LadderDetail = { relative: true, window: true, options: true, states: true, flags: true, timers: true };
+
+export interface LadderLayoutOptions {
+  detail?: Partial<LadderDetail>;
+  /** Only segments whose frame (or, for frameless ones, index+1) lies in [from, to]. */
+  frameRange?: { from: number; to: number } | undefined;
+  /** Only what happens in [fromUs, toUs]. */
+  timeRange?: { fromUs: number; toUs: number } | undefined;
+  width?: number;
+  /** Pixels the median gap between consecutive events gets. */
+  rowPx?: number;
+  /** The smallest step between two distinct event times (keeps labels apart). */
+  minStepPx?: number;
+  /** A gap longer than foldFactor × the median gap, with nothing in flight, is folded. */
+  foldFactor?: number;
+  /** Height of a folded gap. */
+  breakPx?: number;
+  /** The longest an unfolded step may get (gaps with data in flight are compressed, not folded). */
+  maxStepPx?: number;
+  /** Fixed slant of one-sided arrows. */
+  oneSidedSlantPx?: number;
+}
+
+export interface LadderArrow {
+  /** Index into LadderData.segments. */
+  index: number;
+  frame: number | null;
+  dir: 0 | 1;
+  seen: SegmentSeen;
+  x1: number;
+  y1: number;
+  /** For a lost segment: where it ends mid-air (the ✗). */
+  x2: number;
+  y2: number;
+  /** Send and receive times, µs (rx null when unknown). */
+  tx: number;
+  rx: number | null;
+  label: string;
+  badges: string[];
+  /** Flag words for styling: syn, fin, rst, data, ack. */
+  kind: 'syn' | 'fin' | 'rst' | 'data' | 'ack';
+}
+
+export interface StateBox {
+  side: 0 | 1;
+  state: string;
+  inferred: boolean;
+  /** Top and bottom (the next transition or the end). */
+  y1: number;
+  y2: number;
+  t: number;
+  frame: number | null;
+  cause: string;
+}
+
+export interface TimerBar {
+  side: 0 | 1;
+  timer: string;
+  lane: number;
+  x: number;
+  y1: number;
+  y2: number;
+  outcome: 'fired' | 'stopped' | 'running';
+}
+
+export interface GapBreak {
+  /** Top of the break band and its height. */
+  y: number;
+  height: number;
+  fromUs: number;
+  toUs: number;
+}
+
+export interface LadderGeometry {
+  width: number;
+  height: number;
+  lifelineA: number;
+  lifelineB: number;
+  /** Left edges of the state columns and their width. */
+  stateA: number;
+  stateB: number;
+  stateWidth: number;
+  /** Timer lane x positions, per side. */
+  timerLanes: [number[], number[]];
+  /** Top margin (endpoint headers). */
+  top: number;
+}
+
+export interface LadderLayout {
+  geometry: LadderGeometry;
+  endpoints: [string, string];
+  source: 'lab' | 'capture';
+  /** Arrows sorted by their top y (min(y1, y2)). */
+  arrows: LadderArrow[];
+  /** The largest |y2 − y1| of any arrow, for visible-range queries. */
+  maxSpan: number;
+  states: StateBox[];
+  timers: TimerBar[];
+  breaks: GapBreak[];
+  /** The piecewise-linear time → y map: sorted distinct times and their y. */
+  keyTimes: Float64Array;
+  keyYs: Float64Array;
+  /** What the legend must explain. */
+  legend: { inferred: boolean; oneSided: boolean; folded: boolean; lost: boolean; trueStates: boolean };
+  detail: LadderDetail;
+}
+
+const TIMER_ORDER = ['rto', 'persist', 'keepalive', 'delack', 'time-wait', 'fin-wait-2'];
+
+function kindOf(s: LadderSegmentDto): LadderArrow['kind'] {
+  if (s.flags & 0x04) return 'rst';
+  if (s.flags & 0x02) return 'syn';
+  if (s.flags & 0x01) return 'fin';
+  return s.len > 0 ? 'data' : 'ack';
+}
+
+/** Index of the last key ≤ t (binary search); -1 when t is before the first key. */
+function floorIndex(keys: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = keys.length - 1;
+  if (hi < 0 || t < keys[0]!) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (keys[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** y of time t (µs) on the layout's piecewise-linear map; clamps outside the data. */
+export function timeToY(layout: Pick<LadderLayout, 'keyTimes' | 'keyYs' | 'breaks' | 'geometry'>, t: number): number {
+  const k = layout.keyTimes;
+  const ys = layout.keyYs;
+  if (k.length === 0) return layout.geometry.top;
+  const i = floorIndex(k, t);
+  if (i < 0) return ys[0]!;
+  if (i >= k.length - 1) return ys[k.length - 1]!;
+  const t0 = k[i]!;
+  const t1 = k[i + 1]!;
+  return ys[i]! + ((ys[i + 1]! - ys[i]!) * (t - t0)) / (t1 - t0);
+}
+
+/** Time (µs) at y: the inverse of timeToY (inside a folded break it interpolates across the gap). */
+export function yToTime(layout: Pick<LadderLayout, 'keyTimes' | 'keyYs'>, y: number): number {
+  const k = layout.keyTimes;
+  const ys = layout.keyYs;
+  if (k.length === 0) return 0;
+  const i = floorIndex(ys, y);
+  if (i < 0) return k[0]!;
+  if (i >= k.length - 1) return k[k.length - 1]!;
+  const y0 = ys[i]!;
+  const y1 = ys[i + 1]!;
+  return k[i]! + ((k[i + 1]! - k[i]!) * (y - y0)) / (y1 - y0);
+}
+
+/**
+ * Arrows that may intersect [y0, y1]: the index range [start, end) into layout.arrows. Arrows are
+ * sorted by their top, so a binary search finds the first whose top is ≥ y0 − maxSpan.
+ */
+export function visibleArrows(layout: LadderLayout, y0: number, y1: number): [number, number] {
+  const a = layout.arrows;
+  const lowTop = y0 - layout.maxSpan;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.min(a[mid]!.y1, a[mid]!.y2) < lowTop) lo = mid + 1;
+    else hi = mid;
+  }
+  const start = lo;
+  hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.min(a[mid]!.y1, a[mid]!.y2) <= y1) lo = mid + 1;
+    else hi = mid;
+  }
+  return [start, lo];
+}
+
+function median(values: Float64Array): number {
+  if (values.length === 0) return 0;
+  const sorted = values.slice().sort();
+  return sorted[sorted.length >> 1]!;
+}
+
+function inRange(s: LadderSegmentDto, index: number, opts: LadderLayoutOptions): boolean {
+  const fr = opts.frameRange;
+  if (fr) {
+    const n = s.frame ?? index + 1;
+    if (n < fr.from || n > fr.to) return false;
+  }
+  const tr = opts.timeRange;
+  if (tr && (s.tx < tr.fromUs || s.tx > tr.toUs)) return false;
+  return true;
+}
+
+/** Lays out one conversation. */
+export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): LadderLayout {
+  const detail: LadderDetail = { ...DEFAULT_DETAIL, ...opts.detail };
+  const width = opts.width ?? 900;
+  const rowPx = opts.rowPx ?? 28;
+  const minStepPx = opts.minStepPx ?? 8;
+  const foldFactor = opts.foldFactor ?? 12;
+  const breakPx = opts.breakPx ?? 28;
+  const maxStepPx = opts.maxStepPx ?? rowPx * foldFactor;
+  const slant = opts.oneSidedSlantPx ?? 6;
+  const top = 48;
+
+  const stateWidth = detail.states ? 112 : 0;
+  const laneStep = 9;
+  const lanes = detail.timers ? TIMER_ORDER.length : 0;
+  const margin = 8 + lanes * laneStep;
+  const stateA = margin + 4;
+  const lifelineA = stateA + stateWidth + 14;
+  const stateB = width - margin - 4 - stateWidth;
+  const lifelineB = stateB - 14;
+  const timerLanes: [number[], number[]] = [[], []];
+  for (let i = 0; i < lanes; i++) {
+    timerLanes[0].push(margin - 4 - i * laneStep);
+    timerLanes[1].push(width - margin + 4 + i * laneStep);
+  }
+
+  // 1. The segments in range, and every time something happens.
+  const picked: number[] = [];
+  for (let i = 0; i < data.segments.length; i++) if (inRange(data.segments[i]!, i, opts)) picked.push(i);
+  const tr = opts.timeRange;
+  let fromUs = tr?.fromUs ?? -Infinity;
+  let toUs = tr?.toUs ?? Infinity;
+  if (opts.frameRange && picked.length > 0) {
+    fromUs = data.segments[picked[0]!]!.tx;
+    toUs = 0;
+    for (const i of picked) {
+      const s = data.segments[i]!;
+      toUs = Math.max(toUs, s.rx ?? s.tx);
+    }
+  }
+  const within = (t: number) => t >= fromUs && t <= toUs;
+  const times: number[] = [];
+  for (const i of picked) {
+    const s = data.segments[i]!;
+    times.push(s.tx);
+    if (s.rx !== null) times.push(s.rx);
+  }
+  const states = detail.states ? data.states.filter((st) => within(st.t)) : [];
+  for (const st of states) times.push(st.t);
+  const timers = detail.timers ? data.timers.filter((tm) => tm.end >= fromUs && tm.start <= toUs) : [];
+  for (const tm of timers) times.push(Math.max(tm.start, fromUs === -Infinity ? tm.start : fromUs), Math.min(tm.end, toUs));
+
+  const all = Float64Array.from(times).sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  const keyTimes = all.slice(0, n);
+
+  // 2. Which gaps have something in flight (a two-sided arrow spans them): those are never folded.
+  const cover = new Int32Array(n + 1);
+  for (const i of picked) {
+    const s = data.segments[i]!;
+    if (s.rx === null || s.rx <= s.tx) continue;
+    cover[floorIndex(keyTimes, s.tx)]! += 1;
+    cover[floorIndex(keyTimes, s.rx)]! -= 1;
+  }
+  const gaps = new Float64Array(Math.max(0, n - 1));
+  for (let i = 0; i + 1 < n; i++) gaps[i] = keyTimes[i + 1]! - keyTimes[i]!;
+  const med = median(gaps) || 1;
+  const pxPerUs = rowPx / med;
+
+  const keyYs = new Float64Array(n);
+  const breaks: GapBreak[] = [];
+  let y = top + 16;
+  let inFlight = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      const dt = gaps[i - 1]!;
+      if (inFlight === 0 && dt > foldFactor * med && dt * pxPerUs > breakPx) {
+        breaks.push({ y, height: breakPx, fromUs: keyTimes[i - 1]!, toUs: keyTimes[i]! });
+        y += breakPx;
+      } else {
+        y += Math.min(maxStepPx, Math.max(minStepPx, dt * pxPerUs));
+      }
+    }
+    keyYs[i] = y;
+    inFlight += cover[i]!;
+  }
+  const height = y + 40;
+  const partial = { keyTimes, keyYs, breaks, geometry: { top } as LadderGeometry };
+  const yOf = (t: number) => timeToY(partial, t);
+
+  // 3. Arrows.
+  const arrows: LadderArrow[] = [];
+  let maxSpan = 0;
+  let oneSided = false;
+  let lost = false;
+  // A lost segment ends mid-air after the typical flight (median two-sided span), at 60% across.
+  const spans: number[] = [];
+  for (const i of picked) {
+    const s = data.segments[i]!;
+    if (s.rx !== null) spans.push(yOf(s.rx) - yOf(s.tx));
+    if (spans.length > 64) break;
+  }
+  spans.sort((p, q) => p - q);
+  const typicalSpan = spans.length > 0 ? Math.max(slant, spans[spans.length >> 1]!) : rowPx;
+  for (const i of picked) {
+    const s = data.segments[i]!;
+    const xFrom = s.dir === 0 ? lifelineA : lifelineB;
+    const xTo = s.dir === 0 ? lifelineB : lifelineA;
+    const y1 = yOf(s.tx);
+    let x2 = xTo;
+    let y2: number;
+    if (s.seen === 'both' && s.rx !== null) y2 = yOf(s.rx);
+    else if (s.seen === 'lost') {
+      lost = true;
+      x2 = xFrom + (xTo - xFrom) * 0.6;
+      y2 = y1 + typicalSpan * 0.6;
+    } else {
+      oneSided = true;
+      y2 = y1 + slant;
+    }
+    maxSpan = Math.max(maxSpan, Math.abs(y2 - y1));
+    arrows.push({
+      index: i,
+      frame: s.frame,
+      dir: s.dir,
+      seen: s.seen,
+      x1: xFrom,
+      y1,
+      x2,
+      y2,
+      tx: s.tx,
+      rx: s.rx,
+      label: segmentLabel(s, data.isn, detail),
+      badges: detail.flags ? badgesOf(s.af) : [],
+      kind: kindOf(s),
+    });
+  }
+  arrows.sort((p, q) => Math.min(p.y1, p.y2) - Math.min(q.y1, q.y2) || p.index - q.index);
+
+  // 4. State boxes: from each transition to the next one of the same side (or the end).
+  const boxes: StateBox[] = [];
+  const bottom = n > 0 ? keyYs[n - 1]! + 16 : top + 16;
+  if (detail.states) {
+    for (const side of [0, 1] as const) {
+      const mine = states.filter((st) => st.side === side).sort((p, q) => p.t - q.t);
+      const first = mine[0];
+      // The state before the first transition in range, from the top.
+      const before = data.states.filter((st) => st.side === side && st.t < (first?.t ?? Infinity) && st.t < fromUs).pop();
+      const initial = before ? before.state : data.initialStates[side];
+      const inferredAll = data.states.length > 0 ? data.states[0]!.inferred : data.source === 'capture';
+      if (n > 0 && (first === undefined || yOf(first.t) > top + 16)) {
+        boxes.push({ side, state: initial, inferred: inferredAll, y1: top + 16, y2: first ? yOf(first.t) : bottom, t: keyTimes[0]!, frame: null, cause: 'initial' });
+      }
+      for (let k = 0; k < mine.length; k++) {
+        const st = mine[k]!;
+        const next = mine[k + 1];
+        boxes.push({ side, state: st.state, inferred: st.inferred, y1: yOf(st.t), y2: next ? yOf(next.t) : bottom, t: st.t, frame: st.frame, cause: st.cause });
+      }
+    }
+  }
+
+  // 5. Timer lanes: one lane per timer kind.
+  const bars: TimerBar[] = [];
+  for (const tm of timers) {
+    const lane = Math.max(0, TIMER_ORDER.indexOf(tm.timer));
+    bars.push({ side: tm.side, timer: tm.timer, lane, x: timerLanes[tm.side][lane] ?? 0, y1: yOf(tm.start), y2: yOf(tm.end), outcome: tm.outcome });
+  }
+
+  return {
+    geometry: { width, height, lifelineA, lifelineB, stateA, stateB, stateWidth, timerLanes, top },
+    endpoints: data.endpoints,
+    source: data.source,
+    arrows,
+    maxSpan,
+    states: boxes,
+    timers: bars,
+    breaks,
+    keyTimes,
+    keyYs,
+    legend: {
+      inferred: boxes.some((b) => b.inferred),
+      trueStates: boxes.some((b) => !b.inferred),
+      oneSided,
+      folded: breaks.length > 0,
+      lost,
+    },
+    detail,
+  };
+}
+
+/** The state of each side at time t (µs): the last transition at or before t. */
+export function statesAt(data: LadderData, t: number): [string, string] {
+  const out: [string, string] = [data.initialStates[0], data.initialStates[1]];
+  for (const st of data.states) if (st.t <= t) out[st.side] = st.state;
+  return out;
+}
