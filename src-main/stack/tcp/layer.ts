@@ -18,6 +18,8 @@ import type { PortTable } from '../ports';
 import { TcpConnection, findTimestamps, resetFor, type Endpoints, type TcpConfig, type TcpState } from './connection';
 import { IsnGenerator } from './isn';
 import { TCP_ACK, TCP_RST, TCP_SYN, type TcpOption, type TcpSegment } from './segment';
+// TCP services (echo, discard, chargen, http) register with the stack's service registry when TCP loads.
+import './services';
 
 export const IPPROTO_TCP = 6;
 
