@@ -1,12 +1,10 @@
 /**
  * Named counters for the whole stack (PyTCP style): traffic counters such as `ipv4.rx.packets`
  * and one drop counter per reason such as `ipv4.drop.bad-checksum`. Every drop also becomes a
- * probe event (layer, kind 'drop', data.reason), so the UI can show why a frame disappeared.
+ * probe event (layer, kind 'drop', data.reason; see Stack.drop), so the UI can show why a frame
+ * disappeared.
  * docs/stack.md lists every name.
  */
-import type { ProbeBus, ProbeValue } from '@shared/model/probe';
-import type { Clock } from '@shared/sim/clock';
-
 export class Counters {
   private readonly values = new Map<string, number>();
 
@@ -40,19 +38,4 @@ export class Counters {
       .map(([k, v]) => `${k.padEnd(width)}  ${v}`)
       .join('\n');
   }
-}
-
-/** Counts a drop by reason and publishes a 'drop' probe; returns the probe id. */
-export function recordDrop(
-  counters: Counters,
-  probes: ProbeBus,
-  clock: Clock,
-  layer: string,
-  reason: string,
-  causeId: number | undefined,
-  extra: Record<string, ProbeValue> = {},
-  subject?: string,
-): number {
-  counters.inc(`${layer}.drop.${reason}`);
-  return probes.publish({ t: clock.now(), layer, kind: 'drop', subject, causeId, data: { reason, ...extra } });
 }

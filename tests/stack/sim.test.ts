@@ -76,3 +76,31 @@ describe('two stacks over a virtual link (manual clock)', () => {
     expect(a.counters.get('arp.tx.requests')).toBe(1); // only the gratuitous one
   });
 });
+
+describe('path MTU and DF', () => {
+  it('DF set and too big for the MTU: EMSGSIZE locally, nothing sent', () => {
+    const { a } = twoStacks();
+    const sock = a.udp.socket().bind(0);
+    const before = a.counters.get('eth.tx.frames');
+    expect(() => sock.sendto(new Uint8Array(1473), '192.0.2.2', 9, { dontFragment: true })).toThrow(expect.objectContaining({ code: 'EMSGSIZE' }));
+    expect(a.counters.get('eth.tx.frames')).toBe(before);
+    expect(() => sock.sendto(new Uint8Array(1472), '192.0.2.2', 9, { dontFragment: true })).not.toThrow();
+  });
+
+  it('ICMP fragmentation needed lowers mtuFor(dst) and reaches the connected socket as EMSGSIZE', async () => {
+    const { a, b, clock } = twoStacks();
+    startServices(b, ['discard'], ['udp']);
+    const sock = a.udp.socket().connect('192.0.2.2', 9);
+    sock.send(new Uint8Array(100));
+    clock.advanceBy(10);
+    // B pretends to be a router with a 1400-byte next hop (RFC 1191 §4).
+    const quoteHeader = new Uint8Array([0x45, 0, 0, 128, 0, 1, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]);
+    const port = sock.localPort!;
+    const quote = new Uint8Array([...quoteHeader, port >> 8, port & 0xff, 0, 9, 0, 108, 0, 0]);
+    const { emitIcmp } = await import('@shared/wire/icmp');
+    b.ipv4.send({ dst: parseIpv4('192.0.2.1'), protocol: 1, payload: emitIcmp({ type: 3, code: 4, nextHopMtu: 1400, quoted: quote }) });
+    await expect(settle(clock, sock.recvfrom())).rejects.toMatchObject({ code: 'EMSGSIZE' });
+    expect(a.mtuFor(parseIpv4('192.0.2.2'))).toBe(1400);
+    expect(a.mtuFor(parseIpv4('192.0.2.3'))).toBe(1500);
+  });
+});

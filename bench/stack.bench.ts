@@ -1,0 +1,111 @@
+/**
+ * tcplab's stack on a TAP against the Linux kernel on a veth, same load, same run:
+ * - `ping -f` for a fixed time from a namespace: replies per second and loss;
+ * - UDP 1472-byte datagrams (no fragmentation) from `socat -u /dev/zero` for a fixed time:
+ *   datagrams and Mbit/s that reach the receiver (tcplab's discard service vs a kernel socket).
+ * The kernel side of each run lives in namespaces made here (192.0.2.0/24); everything is removed.
+ * Duration per measurement: TCPLAB_BENCH_STACK_SECONDS (default 3).
+ */
+import { SeededRandom } from '@shared/sim/random';
+import { createTapInNetns, runInNs } from '../tests/support/tap';
+import { createVethPair, type Netns } from '../tests/support/netns';
+import { RealClock } from '../src-main/link/real-clock';
+import { Stack } from '../src-main/stack/stack';
+import { startServices } from '../src-main/stack/services';
+
+const SECONDS = Number(process.env.TCPLAB_BENCH_STACK_SECONDS ?? 3);
+const DATAGRAM = 1472;
+
+interface PingResult {
+  sent: number;
+  received: number;
+}
+
+async function pingFlood(ns: Netns, addr: string): Promise<PingResult> {
+  const r = await runInNs(ns, 'ping', ['-f', '-q', '-w', String(SECONDS), addr], { timeoutMs: (SECONDS + 10) * 1000 });
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
+  if (!m) throw new Error(`ping -f: no summary: ${r.stdout} ${r.stderr}`);
+  return { sent: Number(m[1]), received: Number(m[2]) };
+}
+
+/** Udp counters of /proc/net/snmp inside a namespace. */
+async function udpSnmp(ns: Netns): Promise<Record<string, number>> {
+  const r = await runInNs(ns, 'cat', ['/proc/net/snmp']);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/).slice(1);
+  const values = lines[1]!.split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+}
+
+async function udpBlast(ns: Netns, addr: string): Promise<number> {
+  const before = await udpSnmp(ns);
+  await runInNs(ns, 'timeout', [String(SECONDS), 'socat', '-u', '-b', String(DATAGRAM), '/dev/zero', `UDP:${addr}:9`], { timeoutMs: (SECONDS + 10) * 1000 });
+  const after = await udpSnmp(ns);
+  return after.OutDatagrams! - before.OutDatagrams!;
+}
+
+const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const perSec = (n: number): number => Math.round(n / SECONDS);
+const mbit = (datagrams: number): string => ((datagrams * DATAGRAM * 8) / SECONDS / 1e6).toFixed(1);
+const pct = (lost: number, total: number): string => (total > 0 ? `${((100 * lost) / total).toFixed(1)} %` : 'n/a');
+
+export default async function stackBench() {
+  // --- tcplab over TAP
+  const env = await createTapInNetns('bst');
+  const stack = new Stack({ clock: new RealClock(), random: new SeededRandom(1), wallClock: () => Date.now() });
+  let tapPing: PingResult;
+  let tapUdpSent: number;
+  let tapUdpReceived: number;
+  try {
+    stack.addInterface({ device: env.tap, ipv4: `${env.stackAddr}/24` });
+    startServices(stack, ['discard'], ['udp']);
+    await runInNs(env.ns, 'ping', ['-c', '1', '-W', '2', env.stackAddr]); // ARP warm-up
+    tapPing = await pingFlood(env.ns, env.stackAddr);
+    const before = stack.counters.get('udp.rx.datagrams');
+    tapUdpSent = await udpBlast(env.ns, env.stackAddr);
+    await new Promise((r) => setTimeout(r, 300)); // drain the TAP queue
+    tapUdpReceived = stack.counters.get('udp.rx.datagrams') - before;
+  } finally {
+    await stack.close();
+    await env.destroy();
+  }
+
+  // --- the kernel on a veth pair
+  const pair = createVethPair('bsv');
+  let vethPing: PingResult;
+  let vethUdpSent: number;
+  let vethUdpReceived: number;
+  try {
+    await runInNs(pair.a, 'ping', ['-c', '1', '-W', '2', pair.addrB]);
+    vethPing = await pingFlood(pair.a, pair.addrB);
+    const sink = pair.b.spawn('socat', ['-u', 'UDP-RECV:9', '/dev/null']);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await udpSnmp(pair.b);
+    vethUdpSent = await udpBlast(pair.a, pair.addrB);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await udpSnmp(pair.b);
+    vethUdpReceived = after.InDatagrams! - before.InDatagrams!;
+    sink.kill('SIGKILL');
+  } finally {
+    pair.destroy();
+  }
+
+  return {
+    title: 'Stack: answering the kernel over TAP vs the kernel on a veth',
+    command: `npx tsx scripts/bench.ts stack  (TCPLAB_BENCH_STACK_SECONDS=${SECONDS})`,
+    columns: ['load', 'tcplab on TAP', 'Linux kernel on veth', 'tcplab / kernel'],
+    rows: [
+      ['ping -f: replies/s', perSec(tapPing.received), perSec(vethPing.received), ratio(tapPing.received, vethPing.received)],
+      ['ping -f: loss', pct(tapPing.sent - tapPing.received, tapPing.sent), pct(vethPing.sent - vethPing.received, vethPing.sent), ''],
+      [`UDP ${DATAGRAM} B kernel→receiver: datagrams/s received`, perSec(tapUdpReceived), perSec(vethUdpReceived), ratio(tapUdpReceived, vethUdpReceived)],
+      [`UDP ${DATAGRAM} B: Mbit/s received`, mbit(tapUdpReceived), mbit(vethUdpReceived), ratio(tapUdpReceived, vethUdpReceived)],
+      ['UDP: sent by socat, datagrams/s', perSec(tapUdpSent), perSec(vethUdpSent), ratio(tapUdpSent, vethUdpSent)],
+      ['UDP: lost on the way (TAP queue / socket buffer)', pct(tapUdpSent - tapUdpReceived, tapUdpSent), pct(vethUdpSent - vethUdpReceived, vethUdpSent), ''],
+    ],
+    notes: [
+      `Each load runs ${SECONDS} s. ping -f sends the next request when a reply arrives (or every 10 ms), so replies/s measures round trips.`,
+      'tcplab reads the TAP in a worker thread (poll + batched reads) and answers on the main thread; the kernel answers in softirq context.',
+      'The machine is shared (2 cores): absolute numbers vary between runs; the ratios are from the same run.',
+    ],
+  };
+}
