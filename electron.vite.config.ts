@@ -20,6 +20,7 @@ export default defineConfig({
         entry: {
           index: 'src-main/electron/main.ts',
           cli: 'src-main/cli/main.ts',
+          'session-worker': 'src-main/transport/session-worker.ts',
         },
         formats: ['es'],
       },

@@ -60,12 +60,13 @@ async function main(): Promise<void> {
 
   const core = createCore('electron');
   const file = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => /\.(pcap|pcapng|cap)$/i.test(a));
-  core.openInitial(file ? { kind: 'file', path: file } : { kind: 'demo' });
+  await core.openInitial(file ? { kind: 'file', path: file } : { kind: 'demo' });
 
   const win = createWindow();
-  const unsubscribe = core.registry.subscribe({
-    emit: (event, payload) => {
-      if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
+  // Event frames come from the session worker already encoded; the preload decodes them.
+  const unsubscribe = core.subscribe({
+    send: (bytes) => {
+      if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, bytes);
     },
     isCongested: () => false,
   });
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
 
   win.on('closed', () => {
     unsubscribe();
-    core.registry.dispose();
+    void core.close();
   });
   app.on('window-all-closed', () => app.quit());
 }

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { SessionRegistry } from '../session/registry';
+import type { Core } from './core';
 import { attachWebSocketTransport } from './websocket';
 import { contentSecurityPolicy } from './csp';
 
@@ -23,8 +23,7 @@ export interface BrowserShellOptions {
   host: string;
   port: number;
   rendererDir: string;
-  registry: SessionRegistry;
-  dispatch: (method: unknown, params: unknown) => Promise<unknown>;
+  core: Core;
   /** Fixed token (tests); normally a random one per run. */
   token?: string;
 }
@@ -88,8 +87,7 @@ export async function startBrowserShell(opts: BrowserShellOptions): Promise<Brow
   attachWebSocketTransport({
     server,
     token,
-    registry: opts.registry,
-    dispatch: opts.dispatch,
+    core: opts.core,
     allowedOrigins: () => [origin, origin.replace('127.0.0.1', 'localhost')],
   });
 

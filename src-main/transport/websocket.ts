@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage } from '@shared/ipc/codec';
-import type { SessionRegistry } from '../session/registry';
+import type { Core } from './core';
 import { toRpcError } from './dispatcher';
 
 /** Messages on the wire, both directions binary (src-shared/ipc/codec.ts). */
@@ -21,8 +21,7 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 export interface WebSocketTransportOptions {
   server: Server;
   token: string;
-  registry: SessionRegistry;
-  dispatch: (method: unknown, params: unknown) => Promise<unknown>;
+  core: Core;
   /** Origins allowed to connect (the page we serve); others are refused. */
   allowedOrigins: () => string[];
 }
@@ -72,8 +71,11 @@ function send(ws: WebSocket, message: ServerMessage): void {
 }
 
 function serveConnection(ws: WebSocket, opts: WebSocketTransportOptions): void {
-  const unsubscribe = opts.registry.subscribe({
-    emit: (event, payload) => send(ws, { type: 'event', event, payload }),
+  // Events arrive from the session worker already encoded; they are relayed as they are.
+  const unsubscribe = opts.core.subscribe({
+    send: (bytes) => {
+      if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: true });
+    },
     isCongested: () => ws.bufferedAmount > CONGESTED_BYTES,
   });
   ws.on('close', unsubscribe);
@@ -88,7 +90,7 @@ function serveConnection(ws: WebSocket, opts: WebSocketTransportOptions): void {
       send(ws, { type: 'error', error: { code: 'EFORMAT', message: `invalid message: ${(err as Error).message}` } });
       return;
     }
-    opts.dispatch(message.method, message.params).then(
+    opts.core.dispatch(message.method, message.params).then(
       (result) => send(ws, { type: 'response', id: message.id, result }),
       (err: unknown) => send(ws, { type: 'response', id: message.id, error: toRpcError(err) }),
     );

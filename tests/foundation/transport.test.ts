@@ -15,12 +15,12 @@ beforeAll(async () => {
   rendererDir = mkdtempSync(join(tmpdir(), 'tcplab-renderer-'));
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>tcplab</title>');
   core = createCore('browser');
-  core.openInitial({ kind: 'demo' });
-  shell = await startBrowserShell({ host: '127.0.0.1', port: 0, rendererDir, registry: core.registry, dispatch: core.dispatch });
+  await core.openInitial({ kind: 'demo' });
+  shell = await startBrowserShell({ host: '127.0.0.1', port: 0, rendererDir, core });
 });
 afterAll(async () => {
-  core.registry.dispose();
   await shell.close();
+  await core.close();
   rmSync(rendererDir, { recursive: true, force: true });
 });
 
@@ -139,7 +139,7 @@ describe('the WebSocket transport', () => {
 
   it('binds to loopback only', async () => {
     await expect(
-      startBrowserShell({ host: '0.0.0.0', port: 0, rendererDir, registry: core.registry, dispatch: core.dispatch }),
+      startBrowserShell({ host: '0.0.0.0', port: 0, rendererDir, core }),
     ).rejects.toThrow('binds to loopback only');
   });
 });

@@ -36,8 +36,8 @@ loaded; with --lab NAME, with that lab's run; otherwise on the bundled demo capt
 
     const rendererDir = findRendererDir();
     const core = createCore('browser');
-    core.openInitial(file !== undefined ? { kind: 'file', path: file } : lab !== undefined ? { kind: 'lab', name: lab } : { kind: 'demo' });
-    const shell = await startBrowserShell({ host, port, rendererDir, registry: core.registry, dispatch: core.dispatch });
+    await core.openInitial(file !== undefined ? { kind: 'file', path: file } : lab !== undefined ? { kind: 'lab', name: lab } : { kind: 'demo' });
+    const shell = await startBrowserShell({ host, port, rendererDir, core });
     io.stdout.write(`${shell.url}\n`);
     io.stdout.write(`tcplab serve: UI at the URL above (token required); Ctrl+C to stop\n`);
     if (args.options.open) {
@@ -50,8 +50,8 @@ loaded; with --lab NAME, with that lab's run; otherwise on the bundled demo capt
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    core.registry.dispose();
     await shell.close();
+    await core.close();
     return 0;
   },
 };
