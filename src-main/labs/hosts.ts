@@ -7,6 +7,7 @@ import type { ImpairmentConfig } from '../link/impairment';
 import type { VirtualLink } from '../link/virtual-link';
 import { Stack, type StackOptions } from '../stack/stack';
 import type { LabWorld } from './world';
+import { Firewall } from './firewall';
 
 export const ADDR_A = '192.0.2.1';
 export const ADDR_B = '192.0.2.2';
@@ -15,6 +16,9 @@ export interface TwoHosts {
   link: VirtualLink;
   a: Stack;
   b: Stack;
+  /** Host firewalls (pass everything until a lab sets a filter); capture points sit outside them. */
+  fwA: Firewall;
+  fwB: Firewall;
 }
 
 export function twoHosts(
@@ -31,7 +35,9 @@ export function twoHosts(
   const mk = (): Stack => new Stack({ clock: world.clock, random: world.random.fork(), probes: world.bus, ...opts.stack });
   const a = mk();
   const b = mk();
-  a.addInterface({ device: world.capture(link.a, 'A'), ipv4: `${ADDR_A}/24` });
-  b.addInterface({ device: world.capture(link.b, 'B'), ipv4: `${ADDR_B}/24` });
-  return { link, a, b };
+  const fwA = new Firewall(world.capture(link.a, 'A'), world, 'A');
+  const fwB = new Firewall(world.capture(link.b, 'B'), world, 'B');
+  a.addInterface({ device: fwA, ipv4: `${ADDR_A}/24` });
+  b.addInterface({ device: fwB, ipv4: `${ADDR_B}/24` });
+  return { link, a, b, fwA, fwB };
 }

@@ -5,12 +5,19 @@
 import type { LabModule } from './types';
 import { ipFragmentationLab } from './ip-fragmentation';
 import { arpCacheLab } from './arp-cache';
+import { mathisLab } from './mathis';
+import { handshakeLab } from './handshake';
 
 export * from './types';
 export { runLab, labParams } from './runner';
 export { LabWorld } from './world';
 
-export const labs: LabModule[] = [arpCacheLab, ipFragmentationLab];
+export const labs: LabModule[] = [
+  handshakeLab,
+  arpCacheLab,
+  ipFragmentationLab,
+  mathisLab,
+];
 
 export function findLab(name: string): LabModule | undefined {
   return labs.find((l) => l.name === name);

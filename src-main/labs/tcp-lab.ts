@@ -1,0 +1,95 @@
+/**
+ * The skeleton every TCP lab shares: a world, two hosts with TCP, a script that drives sockets
+ * while the clock runs, and the run record (frames, events, cc series, results).
+ */
+import type { ProbeValue } from '@shared/model/probe';
+import type { TcpConfig } from '../stack/tcp/connection';
+import { congestionSeries } from '../stack/tcp/congestion/probes';
+import type { ImpairmentConfig } from '../link/impairment';
+import { twoHosts, type TwoHosts } from './hosts';
+import { decodedFrames, type SeenFrame } from './inspect';
+import { setupTcp, type TcpPair } from './tcp-hosts';
+import type { LabParams, LabRun } from './types';
+import { LabWorld } from './world';
+
+export interface TcpLabContext {
+  world: LabWorld;
+  h: TwoHosts & TcpPair;
+  /** Publishes a lab step (shown on the ladder as an annotation). */
+  step(text: string, data?: Record<string, ProbeValue>): void;
+  /** Lets `ms` of simulated time pass (timers fire, promises progress). */
+  sleep(ms: number): Promise<void>;
+  /** Awaits a promise while the clock runs; `{ ok, value | errno }`. */
+  outcome<T>(p: Promise<T>, limitMs: number): Promise<{ ok: true; value: T } | { ok: false; errno: string }>;
+  result(key: string, v: ProbeValue): void;
+}
+
+export async function runTcpLab(
+  name: string,
+  params: LabParams,
+  opts: { a?: Partial<TcpConfig>; b?: Partial<TcpConfig>; forward?: ImpairmentConfig; reverse?: ImpairmentConfig; queueLimitBytes?: number; eventLayers?: string[] },
+  script: (ctx: TcpLabContext) => Promise<void>,
+): Promise<Omit<LabRun, 'checks'>> {
+  const world = new LabWorld(params, { eventLayers: opts.eventLayers });
+  const hosts = twoHosts(world, { forward: opts.forward, reverse: opts.reverse, queueLimitBytes: opts.queueLimitBytes });
+  const pair = setupTcp(world, hosts, { a: opts.a, b: opts.b });
+  const h = { ...hosts, ...pair };
+  const ctx: TcpLabContext = {
+    world,
+    h,
+    step: (text, data = {}) => void world.note('step', { text, ...data }),
+    sleep: async (ms) => void (await world.runUntil(() => false, ms)),
+    async outcome(p, limitMs) {
+      const r = await world.settle(p, limitMs);
+      if (r.ok) return r;
+      if ('error' in r) return { ok: false, errno: (r.error as { code?: string }).code ?? r.error.message };
+      return { ok: false, errno: 'lab-timeout' };
+    },
+    result: (k, v) => void (world.results[k] = v),
+  };
+  await world.runUntil(() => false, 5); // gratuitous ARP settles
+  await script(ctx);
+  for (const s of congestionSeries(world.events).values()) {
+    world.series[`cwnd ${s.subject}`] = { label: `cwnd ${s.subject}`, unit: 'bytes', t: s.t, v: s.cwnd };
+    world.series[`ssthresh ${s.subject}`] = { label: `ssthresh ${s.subject}`, unit: 'bytes', t: s.t, v: s.ssthresh.map((x) => x ?? NaN) };
+  }
+  return { lab: name, params, durationMs: world.clock.now(), frames: world.frames, events: world.events, series: world.series, results: world.results };
+}
+
+/** A TCP segment seen on the wire, flattened for checks. */
+export interface Seg {
+  t: number;
+  host: string;
+  flags: string;
+  seq: number;
+  ack: number;
+  len: number;
+  win: number;
+  mss: number | null;
+  sackBlocks: number;
+  frame: SeenFrame;
+}
+
+/** TCP segments a host sent (dir 'tx') or received ('rx'), flattened. */
+export function segments(run: Pick<LabRun, 'frames'>, host: string, dir: 'tx' | 'rx' = 'tx'): Seg[] {
+  const out: Seg[] = [];
+  for (const f of decodedFrames(run)) {
+    if (f.frame.host !== host || f.frame.dir !== dir || !f.pkt.tcp) continue;
+    const t = f.pkt.tcp;
+    const mssOpt = t.options.find((o) => o.kind === 'mss') as { kind: 'mss'; value: number } | undefined;
+    const sack = t.options.find((o) => o.kind === 'sack') as { kind: 'sack'; blocks: unknown[] } | undefined;
+    let flags = '';
+    if (t.flags & 0x02) flags += 'S';
+    if (t.flags & 0x01) flags += 'F';
+    if (t.flags & 0x04) flags += 'R';
+    if (t.flags & 0x08) flags += 'P';
+    if (t.flags & 0x10) flags += '.';
+    out.push({ t: f.frame.t, host, flags, seq: t.seq, ack: t.ack, len: t.payload.length, win: t.window, mss: mssOpt?.value ?? null, sackBlocks: sack?.blocks.length ?? 0, frame: f });
+  }
+  return out;
+}
+
+/** tcpdump-like one-liner for details. */
+export function segText(s: Seg): string {
+  return `${s.host} [${s.flags}] seq ${s.seq} ack ${s.ack} len ${s.len} win ${s.win}${s.mss !== null ? ` mss ${s.mss}` : ''} @${s.t.toFixed(1)}`;
+}
