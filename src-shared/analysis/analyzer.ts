@@ -157,7 +157,7 @@ export class TcpAnalyzer {
     let taExists = false;
 
     // Port reuse (packet-tcp.c dissect_tcp): a SYN whose ISN differs from the conversation's
-    // starts a new conversation; the same ISN is a retransmitted SYN (nextseq restored).
+    // starts a new conversation (flagged reused ports); the same ISN is a retransmitted SYN.
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet) {
       if (p.seq !== fwd.baseSeq) {
         const old = conv;
@@ -168,10 +168,11 @@ export class TcpAnalyzer {
         fwd = conv.flowOf(p.srcIp, p.srcPort);
         rev = fwd === conv.a ? conv.b : conv.a;
         isNew = false; // packet-tcp.c sets completeness itself here, not as for a new conversation
+        taFlags |= A_REUSED_PORTS;
       } else {
+        // A retransmitted SYN: restore nextseq (a RST may have moved it, issue 17616).
         fwd.nextseq = fwd.maxseqtobeacked;
       }
-      taFlags |= A_REUSED_PORTS;
       taExists = true;
     }
     if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && fwd.baseSeqSet && p.seq !== fwd.baseSeq) {
@@ -282,7 +283,8 @@ export class TcpAnalyzer {
       }
       // DUPLICATE ACK: no data, same seq/ack/window (non-zero) as the previous segment.
       if (pureSameSeqAck && window !== 0 && window === fwd.window) {
-        fwd.dupacknum++;
+        // -1 (set by the ACKed-unseen rule) restarts the count at 1.
+        fwd.dupacknum = fwd.dupacknum === -1 ? 1 : fwd.dupacknum + 1;
         taFlags |= A_DUPLICATE_ACK;
         taExists = true;
         dupAckNum = fwd.dupacknum;
@@ -294,12 +296,19 @@ export class TcpAnalyzer {
       fwd.lastnondupack = p.frame;
       fwd.dupacknum = 0;
     }
-    // ACKED LOST PACKET: acknowledges beyond anything seen in the other direction; then
-    // move that limit up to what was seen so the same gap is reported once (tshark 4.0 rule).
+    // ACKED LOST PACKET: acknowledges beyond the highest contiguous sequence seen in the other
+    // direction. tshark 4.0 then moves that limit up to the highest sequence seen, or, when it
+    // is already there, reports it only if the other direction has not been marked (dupacknum
+    // -1) since its last ACK change, so one gap is not reported again and again.
     if (rev.maxseqtobeacked && gt(ack, rev.maxseqtobeacked) && flags & TH_ACK) {
-      taFlags |= A_ACK_LOST_PACKET;
       taExists = true;
-      rev.maxseqtobeacked = rev.nextseq;
+      if (lt(rev.maxseqtobeacked, rev.nextseq)) {
+        rev.maxseqtobeacked = rev.nextseq;
+        taFlags |= A_ACK_LOST_PACKET;
+      } else {
+        if (rev.dupacknum === 0) taFlags |= A_ACK_LOST_PACKET;
+        rev.dupacknum = -1;
+      }
     }
 
     // RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER
@@ -488,7 +497,8 @@ export class TcpAnalyzer {
     // Options, dissected after the sequence analysis in packet-tcp.c.
     const sb = p.sackBlocks;
     if (sb !== undefined) {
-      for (let i = 0; i + 1 < sb.length && fwd.numSackRanges < MAX_SACK_RANGES; i += 2) {
+      // tshark 4.0 keeps only the first MAX_TCP_SACK_RANGES - 1 = 3 blocks of an option.
+      for (let i = 0; i + 1 < sb.length && fwd.numSackRanges < MAX_SACK_RANGES - 1; i += 2) {
         fwd.sackLeft[fwd.numSackRanges] = sb[i]!;
         fwd.sackRight[fwd.numSackRanges] = sb[i + 1]!;
         fwd.numSackRanges++;
