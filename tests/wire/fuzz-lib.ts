@@ -31,6 +31,8 @@ import {
   TCP_RST_FRAME,
   TCP_SYN_FRAME,
   UDP_FRAME,
+  IP_RR_REPLY_FRAME,
+  IP_TS_REPLY_FRAME,
   hex,
 } from './frames';
 
@@ -125,6 +127,8 @@ export function buildCorpus(): CorpusFrame[] {
     { name: 'tcp-options+ip-options', linkType: 1, bytes: ethIp(optIp) },
     { name: 'tcp-md5-ao', linkType: 1, bytes: ethIp(emitIpv4({ src: IP_A, dst: IP_B, protocol: IPPROTO_TCP }, md5Tcp)) },
     { name: 'udp', linkType: 1, bytes: UDP_FRAME },
+    { name: 'ip-rr', linkType: 1, bytes: IP_RR_REPLY_FRAME },
+    { name: 'ip-ts', linkType: 1, bytes: IP_TS_REPLY_FRAME },
     { name: 'dns-udp', linkType: 1, bytes: dnsFrame },
     { name: 'dns-tcp', linkType: 1, bytes: tcpDnsFrame },
     { name: 'vlan-qinq', linkType: 1, bytes: vlan },

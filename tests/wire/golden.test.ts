@@ -25,6 +25,8 @@ import {
   TCP_SYN_FRAME_WIRE,
   UDP_FRAME,
   UDP_FRAME_WIRE,
+  IP_RR_REPLY_FRAME,
+  IP_TS_REPLY_FRAME,
   hex,
   toHex,
 } from './frames';
@@ -153,6 +155,22 @@ describe('ipv4', () => {
     expect(toHex(re)).toBe(toHex(header));
     const ssrr = parseIpv4Header(emitIpv4({ src: IP_A, dst: IP_B, protocol: 1, options: [{ type: 137, kind: 'ssrr', data: hex('04c0000203') }] }, new Uint8Array(0)));
     expect(ssrr.options[0]).toMatchObject({ kind: 'ssrr', pointer: 4, addresses: [0xc0000203] });
+  });
+  it('parses the record-route and timestamp options the kernel filled in, and emits them back', () => {
+    const rr = parseIpv4Packet(IP_RR_REPLY_FRAME, 14);
+    expect(rr.repr.headerLength).toBe(60);
+    expect(rr.repr.options.map((o) => o.kind)).toEqual(['rr', 'eol']);
+    expect(rr.repr.options[0]).toMatchObject({ type: 7, pointer: 16 });
+    expect(rr.repr.options[0]!.addresses!.map(ipv4ToString).slice(0, 4)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.2', '0.0.0.0']);
+    expect(rr.repr.options[0]!.addresses!.length).toBe(9);
+    expect(rr.repr.checksumValid).toBe(true);
+    const ts = parseIpv4Packet(IP_TS_REPLY_FRAME, 14);
+    expect(ts.repr.options[0]).toMatchObject({ kind: 'ts', pointer: 17, flag: 0, overflow: 0 });
+    expect(ts.repr.options[0]!.timestamps!.slice(0, 4)).toEqual([8622459, 8622459, 8622459, 0]);
+    for (const [frame, r] of [[IP_RR_REPLY_FRAME, rr], [IP_TS_REPLY_FRAME, ts]] as const) {
+      const out = emitIpv4({ src: r.repr.src, dst: r.repr.dst, protocol: 1, identification: r.repr.identification, ttl: 64, options: r.repr.options }, r.payload);
+      expect(toHex(out)).toBe(toHex(frame.subarray(14)));
+    }
   });
   it('says which field is wrong, where, expected and found', () => {
     const b = ICMP_ECHO_FRAME.slice(14);
