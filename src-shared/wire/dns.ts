@@ -269,25 +269,28 @@ export function parseDnsMessage(b: Uint8Array, offset = 0, end = b.length, mdns 
 
 function decodeDns(pkt: DecodedPacket, b: Uint8Array, off: number, capEnd: number, wireEnd: number, overTcp: boolean): void {
   const mdns = pkt.udp !== undefined && (pkt.udp.srcPort === MDNS_PORT || pkt.udp.dstPort === MDNS_PORT);
-  let start = off;
-  let end = capEnd;
-  let tcpLength: number | undefined;
   if (overTcp) {
-    if (capEnd - off < 2) return; // the prefix was cut; nothing to say about DNS
-    tcpLength = u16(b, off);
-    start = off + 2;
-    if (start + tcpLength < end) end = start + tcpLength;
+    // Over TCP a segment need not start a message (RFC 1035 §4.2.2, RFC 7766 §8): a prefix or
+    // header split over segments is normal, so problems stay in `dns.error` and never become
+    // frame errors.
+    if (capEnd - off < 2 + DNS_HEADER_LENGTH) return;
+    const tcpLength = u16(b, off);
+    const start = off + 2;
+    const end = start + tcpLength < capEnd ? start + tcpLength : capEnd;
+    const r = parseDnsMessage(b, start, end, mdns);
+    if (r instanceof WireError) return;
+    r.tcpLength = tcpLength;
+    pkt.dns = r;
+    return;
   }
-  const r = parseDnsMessage(b, start, end, mdns);
+  const r = parseDnsMessage(b, off, capEnd, mdns);
   // A short message is the capture's fault if the wire had more; the sender's otherwise.
-  const wireHadMore = overTcp ? start + (tcpLength ?? 0) > capEnd && wireEnd > capEnd : wireEnd > capEnd;
   const classify = (e: WireError) =>
-    e.kind === 'truncated' && !wireHadMore ? new WireError('malformed', e.layer, e.field, e.offset, e.expected, e.found) : e;
+    e.kind === 'truncated' && wireEnd <= capEnd ? new WireError('malformed', e.layer, e.field, e.offset, e.expected, e.found) : e;
   if (r instanceof WireError) {
     recordError(pkt, classify(r));
     return;
   }
-  if (tcpLength !== undefined) r.tcpLength = tcpLength;
   if (r.error) {
     r.error = classify(r.error);
     recordError(pkt, r.error);

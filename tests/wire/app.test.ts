@@ -76,6 +76,13 @@ describe('dns', () => {
     frame.set(payload, 40);
     const p = decodePacket(101, frame);
     expect(p.dns).toMatchObject({ tcpLength: 29, id: 4660, questions: [{ offset: 12, name: 'example.com.', type: 1, class: 1 }] });
+    // A message split over segments is normal TCP: the problem stays in dns.error, not the frame's.
+    const split = frame.slice(0, total - 10);
+    split[2] = (total - 10) >> 8;
+    split[3] = (total - 10) & 0xff;
+    const s = decodePacket(101, split);
+    expect(s.error).toBeUndefined();
+    expect(s.dns!.error).toMatchObject({ layer: 'dns', kind: 'truncated' });
   });
   it('formats IPv6 like inet_ntop (RFC 5952)', () => {
     expect(ipv6ToString(hex('20010db8000000000001000000000001'), 0)).toBe('2001:db8::1:0:0:1');
