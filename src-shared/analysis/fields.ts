@@ -125,7 +125,12 @@ export const FIELDS: Record<string, { get: Getter; description: string }> = {
   'tcp.analysis.out_of_order': { get: flag(A_OUT_OF_ORDER), description: 'out-of-order' },
   'tcp.analysis.lost_segment': { get: flag(A_LOST_PACKET), description: 'previous segment not captured' },
   'tcp.analysis.ack_lost_segment': { get: flag(A_ACK_LOST_PACKET), description: 'ACKed unseen segment' },
-  'tcp.analysis.duplicate_ack': { get: flag(A_DUPLICATE_ACK), description: 'duplicate ACK' },
+  // tshark adds both a field item and an expert item named tcp.analysis.duplicate_ack, so
+  // `-T fields` prints two occurrences: "1,1".
+  'tcp.analysis.duplicate_ack': {
+    get: (s, i) => (s.analysisFlags[i]! & A_DUPLICATE_ACK ? '1,1' : ''),
+    description: 'duplicate ACK (printed 1,1 as tshark does: a field and an expert item)',
+  },
   'tcp.analysis.duplicate_ack_num': { get: nonZero('dupAckNum'), description: 'duplicate ACK number' },
   'tcp.analysis.duplicate_ack_frame': {
     get: (s, i) => (s.dupAckNum[i]! === 0 ? '' : String(s.dupAckFrame[i])),

@@ -66,7 +66,7 @@ export interface Agreement {
 export function tsharkFields(file: string, fields: readonly string[]): Map<number, string[]> {
   const out = execFileSync(
     'tshark',
-    ['-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'header=n', '-E', 'separator=/t', '-E', 'occurrence=f', '-e', 'frame.number', ...fields.flatMap((f) => ['-e', f])],
+    ['-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'header=n', '-E', 'separator=/t', '-e', 'frame.number', ...fields.flatMap((f) => ['-e', f])],
     { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const rows = new Map<number, string[]>();
