@@ -588,7 +588,6 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
   }
   const id = h.u16(bp);
   const opcode = (flags >> 11) & 0xf;
-  const trunc = (): void => h.trunc();
   if (flags & 0x8000) {
     h.o += `${id}${OPS[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`;
     if (qdcount !== 1) h.o += ` [${qdcount}q]`;
@@ -598,53 +597,53 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       if (h.vflag > 1) {
         h.o += ' q:';
         cp = qprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
       } else {
         cp = nskip(h, cp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         cp += 4;
       }
     }
     h.o += ` ${ancount}/${nscount}/${arcount}`;
     if (ancount) {
       cp = rprint(h, cp, bp);
-      if (cp === FAIL) return trunc();
+      if (cp === FAIL) return h.trunc();
       ancount--;
       while (cp < h.end && ancount) {
         h.o += ',';
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         ancount--;
       }
     }
-    if (ancount) return trunc();
+    if (ancount) return h.trunc();
     if (h.vflag > 1) {
       if (cp < h.end && nscount) {
         h.o += ' ns:';
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         nscount--;
         while (cp < h.end && nscount) {
           h.o += ',';
           cp = rprint(h, cp, bp);
-          if (cp === FAIL) return trunc();
+          if (cp === FAIL) return h.trunc();
           nscount--;
         }
       }
-      if (nscount) return trunc();
+      if (nscount) return h.trunc();
       if (cp < h.end && arcount) {
         h.o += ' ar:';
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         arcount--;
         while (cp < h.end && arcount) {
           h.o += ',';
           cp = rprint(h, cp, bp);
-          if (cp === FAIL) return trunc();
+          if (cp === FAIL) return h.trunc();
           arcount--;
         }
       }
-      if (arcount) return trunc();
+      if (arcount) return h.trunc();
     }
   } else {
     h.o += `${id}${OPS[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`;
@@ -662,54 +661,54 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
     cp = bp + 12;
     if (qdcount) {
       cp = qprint(h, cp, bp);
-      if (cp === FAIL) return trunc();
+      if (cp === FAIL) return h.trunc();
       qdcount--;
       while (cp < h.end && qdcount) {
         cp = qprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         qdcount--;
       }
     }
-    if (qdcount) return trunc();
+    if (qdcount) return h.trunc();
     if (h.vflag > 1) {
       if (ancount) {
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         ancount--;
         while (cp < h.end && ancount) {
           h.o += ',';
           cp = rprint(h, cp, bp);
-          if (cp === FAIL) return trunc();
+          if (cp === FAIL) return h.trunc();
           ancount--;
         }
       }
-      if (ancount) return trunc();
+      if (ancount) return h.trunc();
       if (cp < h.end && nscount) {
         h.o += ' ns:';
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         nscount--;
         while (cp < h.end && nscount) {
           h.o += ',';
           cp = rprint(h, cp, bp);
-          if (cp === FAIL) return trunc();
+          if (cp === FAIL) return h.trunc();
           nscount--;
         }
       }
-      if (nscount) return trunc();
+      if (nscount) return h.trunc();
       if (cp < h.end && arcount) {
         h.o += ' ar:';
         cp = rprint(h, cp, bp);
-        if (cp === FAIL) return trunc();
+        if (cp === FAIL) return h.trunc();
         arcount--;
         while (cp < h.end && arcount) {
           h.o += ',';
           cp = rprint(h, cp, bp);
-          if (cp === FAIL) return trunc();
+          if (cp === FAIL) return h.trunc();
           arcount--;
         }
       }
-      if (arcount) return trunc();
+      if (arcount) return h.trunc();
     }
   }
   h.o += ` (${length})`;

@@ -157,7 +157,7 @@ const ICMP_NAMES: Record<number, string> = {
   17: 'address mask request',
 };
 
-const TCP_OPTION_NAMES: Record<number, string> = {
+const TCP_OPTION_NAME_LIST: Record<number, string> = {
   0: 'eol',
   1: 'nop',
   2: 'mss',
@@ -178,6 +178,10 @@ const TCP_OPTION_NAMES: Record<number, string> = {
   34: 'tfo',
   254: 'exp',
 };
+
+/** Dense (array) form of the table above: a hot lookup on every TCP header with options. */
+const TCP_OPTION_NAMES: (string | undefined)[] = [];
+for (let i = 0; i < 256; i++) TCP_OPTION_NAMES.push(TCP_OPTION_NAME_LIST[i]);
 
 const IP_OPTION_NAMES: Record<number, string> = {
   0: 'EOL',
@@ -222,7 +226,26 @@ for (let f = 0; f < 256; f++) {
 const PAD2: string[] = [];
 for (let i = 0; i < 100; i++) PAD2.push(i < 10 ? `0${i}` : String(i));
 
+/** Decimal strings of 0..65535, made on first use: ports, windows and lengths on every line. */
+const SMALL: string[] = new Array<string>(65536);
+function dec16(n: number): string {
+  if (n >= 0 && n < 65536) {
+    let t = SMALL[n];
+    if (t === undefined) {
+      t = String(n);
+      SMALL[n] = t;
+    }
+    return t;
+  }
+  return String(n);
+}
+
+const PAD3: string[] = [];
+for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
+
+/** Microseconds as six digits (the hot path of every timestamp). */
 function pad6(n: number): string {
+  if (n >= 0 && n < 1_000_000) return PAD3[Math.floor(n / 1000)]! + PAD3[n % 1000]!;
   const s = String(n);
   return s.length >= 6 ? s : '000000'.slice(s.length) + s;
 }
@@ -289,7 +312,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private refSec = 0;
   private refUsec = 0;
   private refSet = false;
-  private readonly seqs = new Map<string, SeqEntry>();
+  private readonly seqs = new Map<number, Map<number, SeqEntry>>();
   private lastClockSec = -1;
   private lastClock = '';
   private readonly ipCache = new Map<number, string>();
@@ -309,20 +332,25 @@ export class TcpdumpPrinter implements DnsPrinterHost {
 
   /** The text tcpdump prints for this packet, with its trailing newline. */
   print(p: PrintablePacket): string {
+    return this.printFrame(p.linkType, p.data, p.originalLength, p.tsSec, p.tsUsec);
+  }
+
+  /** `print` without the argument object, for loops over millions of records. */
+  printFrame(linkType: number, data: Uint8Array, originalLength: number, tsSec: number, tsUsec: number): string {
     this.packets++;
     this.o = '';
     if (this.numberFlag) {
       const n = String(this.packets);
       this.o += (n.length < 5 ? '     '.slice(n.length) + n : n) + '  ';
     }
-    this.timestamp(p.tsSec, p.tsUsec);
-    const d = p.data;
+    this.timestamp(tsSec, tsUsec);
+    const d = data;
     this.d = d;
     this.end = d.length;
     this.proto = '';
     this.llHdrLen = 0;
     try {
-      this.linkPrint(p);
+      this.linkPrint(linkType, originalLength);
     } catch (e) {
       if (e !== TRUNC) {
         // A printer bug must not end a whole decode run: report it like tcpdump reports a cut.
@@ -449,30 +477,30 @@ export class TcpdumpPrinter implements DnsPrinterHost {
 
   // ---------------------------------------------------------------- link layers
 
-  private linkPrint(p: PrintablePacket): void {
-    switch (p.linkType) {
+  private linkPrint(linkType: number, originalLength: number): void {
+    switch (linkType) {
       case LINKTYPE_ETHERNET:
-        this.ether(p.originalLength);
+        this.ether(originalLength);
         return;
       case LINKTYPE_RAW:
         if (this.eflag) this.o += 'ip: ';
-        this.ipN(0, p.originalLength);
+        this.ipN(0, originalLength);
         return;
       case LINKTYPE_IPV4:
-        this.ipPrint(0, p.originalLength);
+        this.ipPrint(0, originalLength);
         return;
       case LINKTYPE_NULL:
       case LINKTYPE_LOOP:
-        this.nullLink(p.linkType, p.originalLength);
+        this.nullLink(linkType, originalLength);
         return;
       case LINKTYPE_LINUX_SLL:
-        this.sll(p.originalLength);
+        this.sll(originalLength);
         return;
       case LINKTYPE_LINUX_SLL2:
-        this.sll2(p.originalLength);
+        this.sll2(originalLength);
         return;
       default:
-        this.o += `[link type ${p.linkType} not supported by tcplab]`;
+        this.o += `[link type ${linkType} not supported by tcplab]`;
     }
   }
 
@@ -494,9 +522,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.llHdrLen = caplenAll;
       return;
     }
-    const src = macToString(this.d, 6);
-    const dst = macToString(this.d, 0);
-    if (this.eflag) this.o += `${src} > ${dst}, `;
+    if (this.eflag) this.o += `${macToString(this.d, 6)} > ${macToString(this.d, 0)}, `;
     let type = this.u16(12);
     let off = 14;
     let length = origLength - 14;
@@ -531,7 +557,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     if (type <= 1500) {
       // IEEE 802.3 length field: an 802.2 LLC header follows.
       if (this.eflag) this.o += `802.3${printedLength ? '' : `, length ${type}: `}`;
-      this.llc(off, type, caplen, src, dst);
+      this.llc(off, type, caplen);
       return;
     }
     if (this.eflag) {
@@ -539,7 +565,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.o += printedLength ? ', ' : `, length ${origLength}: `;
     }
     if (!this.etherTypePrint(type, off, length, caplen)) {
-      if (!this.eflag) this.o += `${src} > ${dst}, ${this.etherTypeText(type)}, length ${origLength}: `;
+      if (!this.eflag) this.o += `${this.macPair()}, ${this.etherTypeText(type)}, length ${origLength}: `;
       this.defaultPrint(off, caplen);
     }
   }
@@ -563,7 +589,12 @@ export class TcpdumpPrinter implements DnsPrinterHost {
    * 802.2 LLC (print-llc.c), as far as tcplab goes: SNAP with an Ethernet OUI is handed to the
    * EtherType printers; any other SAP is shown as a header plus a hex dump (docs/decode.md).
    */
-  private llc(off: number, length: number, caplen: number, src: string, dst: string): void {
+  /** `src > dst` of the Ethernet header (only printed with -e or for unknown types). */
+  private macPair(): string {
+    return `${macToString(this.d, 6)} > ${macToString(this.d, 0)}`;
+  }
+
+  private llc(off: number, length: number, caplen: number): void {
     this.proto = 'llc';
     if (caplen < 3 || length < 3) {
       this.trunc();
@@ -597,7 +628,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.defaultPrint(off + 8, caplen - 8);
       return;
     }
-    if (!this.eflag) this.o += `${src} > ${dst}, 802.3, length ${length}: `;
+    if (!this.eflag) this.o += `${this.macPair()}, 802.3, length ${length}: `;
     this.defaultPrint(off, caplen);
   }
 
@@ -1166,7 +1197,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const proto = this.u8(ipOff + 9);
     if (proto === 17) {
       if (sport < 0) this.o += `${this.ip(ipOff + 12)} > ${this.ip(ipOff + 16)}: `;
-      else this.o += `${this.ip(ipOff + 12)}.${sport} > ${this.ip(ipOff + 16)}.${dport}: `;
+      else this.o += `${this.ip(ipOff + 12)}.${dec16(sport)} > ${this.ip(ipOff + 16)}.${dec16(dport)}: `;
     } else if (sport >= 0) {
       this.o += `${sport} > ${dport}: `;
     }
@@ -1228,7 +1259,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       return;
     }
     if (ulen > length && !fragmented) this.o += `UDP, bad length ${ulen} > ${length}`;
-    else this.o += `UDP, length ${ulen}`;
+    else this.o += `UDP, length ${dec16(ulen)}`;
   }
 
   // ---------------------------------------------------------------- TCP (print-tcp.c)
@@ -1243,7 +1274,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     const sport = this.u16(off);
     const dport = this.u16(off + 2);
-    if (ipProto === 6) this.o += `${this.ip(ipOff + 12)}.${sport} > ${this.ip(ipOff + 16)}.${dport}: `;
+    if (ipProto === 6) this.o += `${this.ip(ipOff + 12)}.${dec16(sport)} > ${this.ip(ipOff + 16)}.${dec16(dport)}: `;
     else this.o += `${sport} > ${dport}: `;
     if (!this.has(off, 20)) {
       this.trunc();
@@ -1273,12 +1304,19 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       const dst = this.u32(ipOff + 16);
       if (sport > dport) rev = true;
       else if (sport === dport && src > dst) rev = true;
-      const key = rev ? `${dst}.${src}.${dport}.${sport}` : `${src}.${dst}.${sport}.${dport}`;
-      let th = this.seqs.get(key);
+      // The conversation key in tcpdump's collating order, as two exact numbers (48 bits each).
+      const k1 = rev ? dst * 65536 + dport : src * 65536 + sport;
+      const k2 = rev ? src * 65536 + sport : dst * 65536 + dport;
+      let inner = this.seqs.get(k1);
+      if (inner === undefined) {
+        inner = new Map();
+        this.seqs.set(k1, inner);
+      }
+      let th = inner.get(k2);
       if (th === undefined || flags & 0x02) {
         if (th === undefined) {
           th = { seq: 0, ack: 0 };
-          this.seqs.set(key, th);
+          inner.set(k2, th);
         }
         if (rev) {
           th.ack = seq;
@@ -1317,16 +1355,16 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     length -= hlen;
     if (this.vflag > 1 || length > 0 || flags & 0x07) {
-      this.o += `, seq ${seq}`;
+      this.o += `, seq ${dec16(seq)}`;
       if (length > 0) this.o += `:${(seq + length) >>> 0}`;
     }
-    if (flags & 0x10) this.o += `, ack ${ack}`;
-    this.o += `, win ${win}`;
+    if (flags & 0x10) this.o += `, ack ${dec16(ack)}`;
+    this.o += `, win ${dec16(win)}`;
     if (flags & 0x20) this.o += `, urg ${urp}`;
     if (hlen > 20) {
       if (!this.tcpOptions(off, off + 20, hlen - 20, rev, thseq, thack, length)) return;
     }
-    this.o += `, length ${length}`;
+    this.o += `, length ${dec16(length)}`;
     if (length <= 0) return;
     const data = off + hlen;
     if (flags & 0x04 && this.vflag) {
@@ -1353,16 +1391,6 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   ): boolean {
     this.o += ', options [';
     let ch = '';
-    const bad = (): boolean => {
-      this.o += '[bad opt]';
-      if (ch !== '') this.o += ']';
-      return false;
-    };
-    const trunc = (): boolean => {
-      this.trunc();
-      if (ch !== '') this.o += '>';
-      return false;
-    };
     while (hlen > 0) {
       if (ch !== '') this.o += ch;
       const opt = this.u8(cp);
@@ -1372,32 +1400,30 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       else {
         len = this.u8(cp);
         cp++;
-        if (len < 2 || len > hlen) return bad();
+        if (len < 2 || len > hlen) return this.badOption(ch);
         hlen--;
       }
       hlen--;
       let datalen = 0;
-      // LENCHECK: the option data must fit in the header and have been captured.
-      const lencheck = (l: number): number => (l > hlen ? 1 : !this.has(cp, l) ? 2 : 0);
       this.o += TCP_OPTION_NAMES[opt] ?? `unknown-${opt}`;
       switch (opt) {
         case 2:
           datalen = 2;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ` ${this.u16(cp)}`;
           break;
         case 3:
           datalen = 1;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ` ${this.u8(cp)}`;
           break;
@@ -1407,13 +1433,13 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           else {
             this.o += ` ${datalen / 8} `;
             for (let i = 0; i < datalen; i += 8) {
-              let r = lencheck(i + 4);
-              if (r === 1) return bad();
-              if (r === 2) return trunc();
+              let r = this.lencheck(cp, hlen, i + 4);
+              if (r === 1) return this.badOption(ch);
+              if (r === 2) return this.truncOption(ch);
               let s = this.u32(cp + i);
-              r = lencheck(i + 8);
-              if (r === 1) return bad();
-              if (r === 2) return trunc();
+              r = this.lencheck(cp, hlen, i + 8);
+              if (r === 1) return this.badOption(ch);
+              if (r === 2) return this.truncOption(ch);
               let e = this.u32(cp + i + 4);
               if (rev) {
                 s = (s - thseq) >>> 0;
@@ -1428,21 +1454,21 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           break;
         case 8:
           datalen = 8;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ` val ${this.u32(cp)} ecr ${this.u32(cp + 4)}`;
           break;
         case 19:
           datalen = 16;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           // Debian's tcpdump is built with libcrypto but has no secret: it cannot check.
           this.o += " shared secret not supplied with -M, can't check - ";
@@ -1450,11 +1476,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           break;
         case 28:
           datalen = 2;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           {
             const utoval = this.u16(cp);
@@ -1469,11 +1495,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             this.o += ` invalid`;
             break;
           }
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ` keyid ${this.u8(cp)} rnextkeyid ${this.u8(cp + 1)}`;
           if (datalen > 2) {
@@ -1483,22 +1509,22 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           break;
         case 34:
           datalen = len - 2;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ' ';
           this.tcpFastopen(cp, datalen, false);
           break;
         case 254:
           datalen = len - 2;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           if (datalen < 2) {
             this.o += ' malformed';
@@ -1520,11 +1546,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         case 12:
         case 13:
           datalen = 4;
-          switch (lencheck(datalen)) {
+          switch (this.lencheck(cp, hlen, datalen)) {
             case 1:
-              return bad();
+              return this.badOption(ch);
             case 2:
-              return trunc();
+              return this.truncOption(ch);
           }
           this.o += ` ${this.u32(cp)}`;
           break;
@@ -1532,9 +1558,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           datalen = len - 2;
           if (datalen) this.o += ' 0x';
           for (let i = 0; i < datalen; i++) {
-            const r = lencheck(i + 1);
-            if (r === 1) return bad();
-            if (r === 2) return trunc();
+            const r = this.lencheck(cp, hlen, i + 1);
+            if (r === 1) return this.badOption(ch);
+            if (r === 2) return this.truncOption(ch);
             this.o += this.u8(cp + i).toString(16).padStart(2, '0');
           }
           break;
@@ -1551,6 +1577,23 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     void tcpOff;
     void payloadLen;
     return true;
+  }
+
+  /** LENCHECK: 0 when `l` option bytes fit in the header and were captured; 1 bad, 2 cut. */
+  private lencheck(cp: number, hlen: number, l: number): number {
+    return l > hlen ? 1 : !this.has(cp, l) ? 2 : 0;
+  }
+
+  private badOption(ch: string): false {
+    this.o += '[bad opt]';
+    if (ch !== '') this.o += ']';
+    return false;
+  }
+
+  private truncOption(ch: string): false {
+    this.trunc();
+    if (ch !== '') this.o += '>';
+    return false;
   }
 
   private tcpFastopen(cp: number, datalen: number, exp: boolean): void {

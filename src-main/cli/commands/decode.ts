@@ -66,16 +66,11 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
     if (out.length === 0) return;
     const chunk = out;
     out = '';
-    if (!io.stdout.write(chunk)) await once(io.stdout, 'drain');
+    // Every character is ASCII (tcpdump escapes the rest), so latin1 is the cheapest exact encoding.
+    if (!io.stdout.write(chunk, 'latin1')) await once(io.stdout, 'drain');
   };
   const emit = (r: CaptureRecord): void => {
-    out += printer.print({
-      linkType: r.linkType,
-      data: r.data,
-      originalLength: r.originalLength,
-      tsSec: r.tsSec,
-      tsUsec: Math.floor(r.tsNsec / 1000),
-    });
+    out += printer.printFrame(r.linkType, r.data, r.originalLength, r.tsSec, Math.floor(r.tsNsec / 1000));
     printed++;
   };
   const header = (linkType: number | undefined, snaplen: number | undefined): void => {
