@@ -292,12 +292,12 @@ export function parseIpv4(bytes: Uint8Array, offset = 0): Ipv4Repr {
 
 /**
  * Parses the header and returns the payload clipped to the total length (Ethernet padding cut
- * off). Throws a WireError when the buffer ends before the total length says (truncated).
+ * off) and to the captured bytes (compare `payload.length` with `totalLength - headerLength` to
+ * see a cut). Throws a WireError for a bad header.
  */
 export function parseIpv4Packet(bytes: Uint8Array, offset = 0): { repr: Ipv4Repr; payload: Uint8Array } {
   const repr = parseIpv4(bytes, offset);
-  const end = offset + repr.totalLength;
-  if (end > bytes.length) throw truncatedError('ipv4', 'payload', offset + repr.headerLength, repr.totalLength, bytes.length - offset);
+  const end = Math.min(offset + repr.totalLength, bytes.length);
   return { repr, payload: bytes.subarray(offset + repr.headerLength, end) };
 }
 

@@ -115,6 +115,11 @@ describe('ipv4', () => {
       src: IP_A, dst: IP_B, options: [], headerLength: 20,
     });
     expect(payload.length).toBe(64);
+    // clipped to the captured bytes, and to the total length when the frame is padded
+    expect(parseIpv4Packet(ICMP_ECHO_FRAME.subarray(0, 50), 14).payload.length).toBe(16);
+    const padded = new Uint8Array(ICMP_ECHO_FRAME.length + 6);
+    padded.set(ICMP_ECHO_FRAME);
+    expect(parseIpv4Packet(padded, 14).payload.length).toBe(64);
   });
   it('emits the same header and checksum from the value', () => {
     const { repr, payload } = ipOf(ICMP_ECHO_FRAME);
