@@ -1,0 +1,52 @@
+/**
+ * A WebSocket client in its own process for the streaming benchmark: it plays the renderer's part
+ * (decodes every batch) and reports what arrived, so the server's main-thread lag is measured
+ * without the client's work in it. Prints one JSON line and exits when the session is done.
+ */
+import WebSocket from 'ws';
+import { decodeMessage, encodeMessage } from '../../src-shared/ipc/codec';
+
+const [url, sessionArg] = process.argv.slice(2);
+const sessionId = Number(sessionArg);
+const u = new URL(url!);
+const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
+let frames = 0;
+let dropped = 0;
+let batches = 0;
+let maxBatch = 0;
+let firstAt = 0;
+let done = false;
+let total = -1;
+const started = performance.now();
+
+function finish(): void {
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(`${JSON.stringify({ frames, dropped, batches, maxBatch, total, seconds, firstFrameMs: firstAt - started })}\n`);
+  ws.close();
+  process.exit(0);
+}
+
+ws.on('message', (data: Buffer) => {
+  const m = decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) as {
+    type: string;
+    event?: string;
+    payload?: { sessionId?: number; id?: number; frames?: unknown[]; dropped?: number; state?: string; frameCount?: number };
+  };
+  if (m.type !== 'event' || !m.payload) return;
+  if (m.event === 'session.batch' && m.payload.sessionId === sessionId) {
+    const n = m.payload.frames!.length;
+    if (frames === 0 && n > 0) firstAt = performance.now();
+    frames += n;
+    dropped += m.payload.dropped ?? 0;
+    batches++;
+    maxBatch = Math.max(maxBatch, n);
+  } else if (m.event === 'session.status' && m.payload.id === sessionId) {
+    if (m.payload.state === 'done' || m.payload.state === 'error') {
+      done = true;
+      total = m.payload.frameCount ?? -1;
+    }
+  }
+  if (done && frames + dropped >= total) finish();
+});
+ws.on('open', () => ws.send(encodeMessage({ type: 'request', id: 1, method: 'app.info', params: {} })));
+setTimeout(finish, 300_000).unref();
