@@ -7,6 +7,11 @@ import { ipFragmentationLab } from './ip-fragmentation';
 import { arpCacheLab } from './arp-cache';
 import { mathisLab } from './mathis';
 import { handshakeLab } from './handshake';
+import { fourWayCloseLab } from './four-way-close';
+import { halfCloseLab } from './half-close';
+import { simultaneousCloseLab } from './simultaneous-close';
+import { closedPortLab } from './closed-port';
+import { synTimeoutLab } from './syn-timeout';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -14,6 +19,11 @@ export { LabWorld } from './world';
 
 export const labs: LabModule[] = [
   handshakeLab,
+  fourWayCloseLab,
+  halfCloseLab,
+  simultaneousCloseLab,
+  closedPortLab,
+  synTimeoutLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,

@@ -17,8 +17,10 @@ export interface TcpLabContext {
   h: TwoHosts & TcpPair;
   /** Publishes a lab step (shown on the ladder as an annotation). */
   step(text: string, data?: Record<string, ProbeValue>): void;
-  /** Lets `ms` of simulated time pass (timers fire, promises progress). */
+  /** Main script only: lets `ms` of simulated time pass, driving the clock (timers fire, promises progress). */
   sleep(ms: number): Promise<void>;
+  /** For background tasks (a server coroutine): resolves after `ms` without driving the clock. */
+  wait(ms: number): Promise<void>;
   /** Awaits a promise while the clock runs; `{ ok, value | errno }`. */
   outcome<T>(p: Promise<T>, limitMs: number): Promise<{ ok: true; value: T } | { ok: false; errno: string }>;
   result(key: string, v: ProbeValue): void;
@@ -39,6 +41,7 @@ export async function runTcpLab(
     h,
     step: (text, data = {}) => void world.note('step', { text, ...data }),
     sleep: async (ms) => void (await world.runUntil(() => false, ms)),
+    wait: (ms) => new Promise<void>((resolve) => world.clock.setTimer(world.clock.now() + ms, resolve)),
     async outcome(p, limitMs) {
       const r = await world.settle(p, limitMs);
       if (r.ok) return r;
@@ -92,4 +95,22 @@ export function segments(run: Pick<LabRun, 'frames'>, host: string, dir: 'tx' | 
 /** tcpdump-like one-liner for details. */
 export function segText(s: Seg): string {
   return `${s.host} [${s.flags}] seq ${s.seq} ack ${s.ack} len ${s.len} win ${s.win}${s.mss !== null ? ` mss ${s.mss}` : ''} @${s.t.toFixed(1)}`;
+}
+
+/** State changes of the connections whose local side is `addr` (optionally one local port). */
+export function stateChanges(run: Pick<LabRun, 'events'>, addr: string, port?: number): { t: number; from: string; to: string; subject: string; cause: string }[] {
+  const prefix = port === undefined ? `${addr}:` : `${addr}:${port}-`;
+  return run.events
+    .filter((e) => e.layer === 'tcp' && e.kind === 'state' && (e.subject ?? '').startsWith(prefix))
+    .map((e) => ({ t: e.t, from: String(e.data['from']), to: String(e.data['to']), subject: e.subject ?? '', cause: String(e.data['cause'] ?? '') }));
+}
+
+/** The sequence of states one connection went through, e.g. 'SYN-SENT>ESTABLISHED>FIN-WAIT-1'. */
+export function statePath(changes: { to: string }[]): string {
+  return changes.map((c) => c.to).join('>');
+}
+
+/** TCP probe events of a kind for connections local to `addr`. */
+export function tcpEvents(run: Pick<LabRun, 'events'>, addr: string, kind: string) {
+  return run.events.filter((e) => e.layer === 'tcp' && e.kind === kind && (e.subject ?? '').startsWith(`${addr}:`));
 }
