@@ -1,6 +1,6 @@
 /**
  * Large synthetic captures for benchmarks and tests: realistic Ethernet/IPv4 traffic (TCP bulk
- * data with full-MSS segments and timestamp options, pure ACKs, short segments, UDP DNS-sized
+ * data with full-MSS segments and timestamp options, pure ACKs, short segments, small UDP
  * datagrams) with valid IPv4 and TCP/UDP checksums, seeded so a run is repeatable.
  *
  * This builds bytes by hand on purpose: it must not depend on src-shared/wire, whose emitters
@@ -67,7 +67,9 @@ export function* syntheticFrames(opts: SyntheticOptions): Generator<WritableReco
       client: 0xc0000201 + (i % 4), // 192.0.2.1..4
       server: 0xc0000264, // 192.0.2.100
       clientPort: 40000 + i * 7,
-      serverPort: i % 2 ? 443 : 80,
+      // iperf ports: bulk data that no tshark dissector tries to reassemble (80/443 would make
+      // tshark buffer the junk payload as HTTP/TLS and measure its reassembly, not its reader).
+      serverPort: i % 2 ? 5201 : 5001,
       seq: rnd.u32(),
       ack: rnd.u32(),
       tsval: rnd.u32() >>> 8,
@@ -121,14 +123,15 @@ export function* syntheticFrames(opts: SyntheticOptions): Generator<WritableReco
       s += sumWords(buf, t, t + 32) + prefixWordSum[dataLen]!;
       dv.setUint16(t + 16, ~fold(s) & 0xffff || 0xffff);
     } else {
-      // UDP "DNS" datagram; frames of 60..512 bytes (payload >= 18 so no Ethernet padding).
+      // UDP datagram to port 12345 (no dissector); frames of 60..512 bytes (payload >= 18, so
+      // no Ethernet padding).
       const payloadLen = 18 + rnd.int(512 - 42 - 18 + 1);
       const ipLen = 20 + 8 + payloadLen;
       frameLen = 14 + ipLen;
       writeEthIp(buf, dv, flow.client, 0xc0000235, 17, ipLen, flow.ipId++ & 0xffff);
       const u = 34;
       dv.setUint16(u, 50000 + (n & 0xfff));
-      dv.setUint16(u + 2, 53);
+      dv.setUint16(u + 2, 12345);
       dv.setUint16(u + 4, 8 + payloadLen);
       dv.setUint16(u + 6, 0);
       buf.set(PAYLOAD.subarray(0, payloadLen), u + 8);
@@ -206,8 +209,8 @@ export function cachedSyntheticCapture(
 ): SyntheticCaptureInfo {
   const seed = opts.seed ?? 1;
   const res = opts.resolution ?? 'us';
-  // v1: bump when the frame mix changes so stale caches are not reused.
-  const path = join(tmpdir(), `tcplab-synthetic-v1-${frames}-${seed}-${res}.${format}`);
+  // v2: bump when the frame mix changes so stale caches are not reused.
+  const path = join(tmpdir(), `tcplab-synthetic-v2-${frames}-${seed}-${res}.${format}`);
   if (existsSync(path)) return { path, frames, bytes: statSync(path).size };
   return writeSyntheticCapture(path, { format, frames, seed, resolution: res });
 }
