@@ -72,7 +72,6 @@ function koffiPath(): string {
 
 function libc(): Libc {
   if (libcCache) return libcCache;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const koffi = requireHere('koffi') as typeof import('koffi');
   const lib = koffi.load('libc.so.6');
   libcCache = {

@@ -16,10 +16,11 @@
  */
 import { ARP_LENGTH, ARP_REPLY, ARP_REQUEST, ArpView, emitArpInto } from '@shared/wire/arp';
 import { ETHERTYPE_ARP, ETHERNET_HEADER_LENGTH, emitEthernetInto } from '@shared/wire/ethernet';
-import { MAC_BROADCAST, MAC_ZERO, ipv4ToString, writeMac, type MacAddress } from '@shared/wire/address';
+import { MAC_BROADCAST, MAC_ZERO, ipv4ToString, macToBytes, type MacAddress } from '@shared/wire/address';
 import type { TimerHandle } from '@shared/sim/clock';
 import type { NetInterface } from './interface';
 import type { Stack } from './stack';
+import type { UnresolvedNotice } from './ip/ipv4';
 
 export type ArpState = 'incomplete' | 'reachable' | 'stale';
 
@@ -35,13 +36,15 @@ export interface ArpOptions {
 interface QueuedFrame {
   frame: Uint8Array;
   causeId: number | undefined;
-  onUnresolved?: () => void;
+  unresolved?: UnresolvedNotice;
 }
 
 interface ArpEntry {
   ip: number;
   ifc: NetInterface;
   mac: MacAddress | null;
+  /** `mac` as bytes, written into each frame's destination. */
+  macBytes: Uint8Array | null;
   state: ArpState;
   /** Time of the last confirmation (reply / request from the peer). */
   confirmedAt: number;
@@ -136,11 +139,12 @@ export class ArpLayer {
     const now = s.clock.now();
     let e = this.cache.get(ip);
     if (!e) {
-      e = { ip, ifc, mac, state: 'reachable', confirmedAt: now, lastProbeAt: -Infinity, requestsSent: 0, queue: [], queuedBytes: 0, timer: null };
+      e = { ip, ifc, mac, macBytes: null, state: 'reachable', confirmedAt: now, lastProbeAt: -Infinity, requestsSent: 0, queue: [], queuedBytes: 0, timer: null };
       this.cache.set(ip, e);
     }
     const before = e.state;
     const changed = e.mac !== mac;
+    if (changed || !e.macBytes) e.macBytes = macToBytes(mac);
     e.mac = mac;
     e.ifc = ifc;
     e.state = 'reachable';
@@ -155,7 +159,7 @@ export class ArpLayer {
       e.queue = [];
       e.queuedBytes = 0;
       for (const q of queue) {
-        writeMac(q.frame, 0, mac);
+        q.frame.set(e.macBytes!, 0);
         s.counters.inc('arp.tx.dequeued');
         s.transmit(ifc, q.frame, q.causeId ?? causeId);
       }
@@ -186,7 +190,8 @@ export class ArpLayer {
       const ev = s.probes.publish({ t: now, layer: 'arp', kind: 'state', subject: ipv4ToString(e.ip), data: { from: 'incomplete', to: 'failed' } });
       for (const q of e.queue) {
         s.drop('arp', 'unresolved', q.causeId ?? ev, { ip: ipv4ToString(e.ip) });
-        q.onUnresolved?.();
+        const n = q.unresolved;
+        if (n) s.icmp.reportLocalUnreachable(n.src, n.dst, n.protocol, n.payload.subarray(0, 8), n.causeId);
       }
       e.queue = [];
       return;
@@ -205,29 +210,30 @@ export class ArpLayer {
 
   /**
    * Sends `frame` (Ethernet header with src and type already written; dst filled in here) to
-   * `nextHop` on `ifc`, resolving its MAC first if needed. `onUnresolved` runs if resolution fails.
+   * `nextHop` on `ifc`, resolving its MAC first if needed. If resolution fails, the sender named in
+   * `unresolved` hears EHOSTUNREACH.
    */
-  output(ifc: NetInterface, nextHop: number, frame: Uint8Array, causeId: number | undefined, onUnresolved?: () => void): void {
+  output(ifc: NetInterface, nextHop: number, frame: Uint8Array, causeId: number | undefined, unresolved?: UnresolvedNotice): void {
     const s = this.stack;
     const now = s.clock.now();
     let e = this.cache.get(nextHop);
-    if (e && e.mac !== null) {
+    if (e && e.macBytes !== null) {
       if (e.state === 'stale' && now - e.lastProbeAt >= this.retransMs) {
         e.lastProbeAt = now;
         s.counters.inc('arp.tx.probes');
-        this.sendArp(e.ifc, ARP_REQUEST, e.mac, MAC_ZERO, e.ip, causeId);
+        this.sendArp(e.ifc, ARP_REQUEST, e.mac!, MAC_ZERO, e.ip, causeId);
       }
-      writeMac(frame, 0, e.mac);
+      frame.set(e.macBytes, 0);
       s.transmit(ifc, frame, causeId);
       return;
     }
     if (!e) {
-      e = { ip: nextHop, ifc, mac: null, state: 'incomplete', confirmedAt: -Infinity, lastProbeAt: now, requestsSent: 1, queue: [], queuedBytes: 0, timer: null };
+      e = { ip: nextHop, ifc, mac: null, macBytes: null, state: 'incomplete', confirmedAt: -Infinity, lastProbeAt: now, requestsSent: 1, queue: [], queuedBytes: 0, timer: null };
       this.cache.set(nextHop, e);
       s.probes.publish({ t: now, layer: 'arp', kind: 'state', subject: ipv4ToString(nextHop), causeId, data: { from: 'none', to: 'incomplete' } });
     }
     // Queue before sending the request: on a zero-delay link the reply may arrive inside sendArp.
-    e.queue.push({ frame, causeId, onUnresolved });
+    e.queue.push({ frame, causeId, unresolved });
     e.queuedBytes += frame.length;
     s.counters.inc('arp.tx.queued');
     if (e.timer === null) {

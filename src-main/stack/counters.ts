@@ -5,21 +5,39 @@
  * disappeared.
  * docs/stack.md lists every name.
  */
+/** A counter the hot path increments without a map lookup (`h.value++`). */
+export interface CounterHandle {
+  value: number;
+}
+
 export class Counters {
-  private readonly values = new Map<string, number>();
+  private readonly values = new Map<string, CounterHandle>();
+
+  /** The counter `name`, created at 0; keep it for per-packet increments. */
+  handle(name: string): CounterHandle {
+    let h = this.values.get(name);
+    if (!h) {
+      h = { value: 0 };
+      this.values.set(name, h);
+    }
+    return h;
+  }
 
   inc(name: string, n = 1): void {
-    this.values.set(name, (this.values.get(name) ?? 0) + n);
+    this.handle(name).value += n;
   }
 
   get(name: string): number {
-    return this.values.get(name) ?? 0;
+    return this.values.get(name)?.value ?? 0;
   }
 
-  /** All counters, sorted by name. */
+  /** All counters that are not zero, sorted by name. */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const k of [...this.values.keys()].sort()) out[k] = this.values.get(k)!;
+    for (const k of [...this.values.keys()].sort()) {
+      const v = this.values.get(k)!.value;
+      if (v !== 0) out[k] = v;
+    }
     return out;
   }
 

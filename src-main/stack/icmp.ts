@@ -11,6 +11,7 @@ import type { Stack } from './stack';
 import type { IcmpErrorReport, IpProtocolHandler } from './ip/protocols';
 import { isMulticast, type ReceivedDatagram } from './ip/ipv4';
 import { TokenBucket } from './token-bucket';
+import type { CounterHandle } from './counters';
 import { SocketError, type Errno } from './errors';
 
 export interface IcmpOptions {
@@ -85,6 +86,8 @@ export class IcmpLayer implements IpProtocolHandler {
   private nextSequence = 1;
   /** Default ping identifier (ping uses its pid). */
   readonly identifier: number;
+  private readonly rxByType: CounterHandle[] = [];
+  private readonly txEchoReplies: CounterHandle;
 
   constructor(
     private readonly stack: Stack,
@@ -93,6 +96,7 @@ export class IcmpLayer implements IpProtocolHandler {
     this.bucket = new TokenBucket(stack.clock, opts.errorRatePerSecond ?? 1000, opts.errorBurst ?? 50);
     this.answerBroadcastEcho = opts.answerBroadcastEcho ?? false;
     this.identifier = stack.random.int(0x10000);
+    this.txEchoReplies = stack.counters.handle('icmp.tx.echo-replies');
   }
 
   receive(d: ReceivedDatagram): void {
@@ -108,15 +112,8 @@ export class IcmpLayer implements IpProtocolHandler {
       s.drop('icmp', 'bad-checksum', d.causeId);
       return;
     }
-    s.counters.inc(`icmp.rx.type-${msg.type}`);
-    const id = s.probes.publish({
-      t: s.clock.now(),
-      layer: 'icmp',
-      kind: 'message-in',
-      subject: ipv4ToString(d.src),
-      causeId: d.causeId,
-      data: { type: msg.type, code: msg.code, kind: msg.kind },
-    });
+    (this.rxByType[msg.type] ??= s.counters.handle(`icmp.rx.type-${msg.type}`)).value++;
+    const id = s.event('icmp', 'message-in', d.causeId, () => ({ type: msg.type, code: msg.code, kind: msg.kind }), () => ipv4ToString(d.src));
     if (msg.kind === 'echo-request') {
       if ((d.ipBroadcast || d.linkBroadcast || isMulticast(d.dst)) && !this.answerBroadcastEcho) {
         s.drop('icmp', 'echo-broadcast-ignored', id);
@@ -125,7 +122,7 @@ export class IcmpLayer implements IpProtocolHandler {
       // RFC 792: same identifier, sequence and data; RFC 1122 §3.2.2.6 source = the address it was sent to.
       const reply = emitIcmp({ type: ICMP_ECHO_REPLY, identifier: msg.identifier, sequence: msg.sequence, data: msg.data });
       const r = s.ipv4.send({ src: d.dst, dst: d.src, protocol: IPPROTO_ICMP, payload: reply, causeId: id, dscp: d.dscp });
-      if (r.ok) s.counters.inc('icmp.tx.echo-replies');
+      if (r.ok) this.txEchoReplies.value++;
       else s.drop('icmp', `echo-reply-${r.errno.toLowerCase()}`, id);
       return;
     }

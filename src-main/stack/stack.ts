@@ -13,7 +13,7 @@ import type { Clock } from '@shared/sim/clock';
 import type { RandomSource } from '@shared/sim/random';
 import { EthernetView, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '@shared/wire/ethernet';
 import { IPPROTO_ICMP, IPPROTO_UDP } from '@shared/wire/ipv4';
-import { MAC_BROADCAST, ipv4ToString, parseIpv4 } from '@shared/wire/address';
+import { ipv4ToString, parseIpv4 } from '@shared/wire/address';
 import type { ReceiveMeta } from '../link/device';
 import { ArpLayer, type ArpOptions } from './arp';
 import { Counters } from './counters';
@@ -54,12 +54,20 @@ export class Stack {
   readonly tcp: TcpLayer;
   readonly wallClock: () => number;
   private closed = false;
+  private readonly ethRxFrames;
+  private readonly ethRxBytes;
+  private readonly ethTxFrames;
+  private readonly ethTxBytes;
 
   constructor(opts: StackOptions) {
     this.clock = opts.clock;
     this.random = opts.random;
     this.probes = opts.probes ?? new ProbeBus();
     this.wallClock = opts.wallClock ?? (() => this.clock.now());
+    this.ethRxFrames = this.counters.handle('eth.rx.frames');
+    this.ethRxBytes = this.counters.handle('eth.rx.bytes');
+    this.ethTxFrames = this.counters.handle('eth.tx.frames');
+    this.ethTxBytes = this.counters.handle('eth.tx.bytes');
     this.udpPorts = new PortTable('udp', this.random.fork());
     this.tcpPorts = new PortTable('tcp', this.random.fork());
     this.arp = new ArpLayer(this, opts.arp);
@@ -128,34 +136,43 @@ export class Stack {
     return this.probes.publish({ t: this.clock.now(), layer, kind: 'drop', causeId, data: { reason, ...extra } });
   }
 
+  /**
+   * Publishes a probe event and returns its id. `data` and `subject` are built only when someone
+   * listens: the per-packet path must not format addresses nobody reads.
+   */
+  event(layer: string, kind: string, causeId: number | undefined, data: () => Record<string, ProbeValue>, subject?: string | (() => string)): number {
+    const probes = this.probes;
+    if (!probes.hasListeners()) return probes.allocateId();
+    return probes.publish({ t: this.clock.now(), layer, kind, subject: typeof subject === 'function' ? subject() : subject, causeId, data: data() });
+  }
+
   /** Puts a finished frame on an interface's device; `causeId` travels with it. */
   transmit(ifc: NetInterface, frame: Uint8Array, causeId: number | undefined): void {
     if (this.closed) {
       this.counters.inc('eth.tx.after-close');
       return;
     }
-    this.counters.inc('eth.tx.frames');
-    this.counters.inc('eth.tx.bytes', frame.length);
+    this.ethTxFrames.value++;
+    this.ethTxBytes.value += frame.length;
     ifc.device.send(frame, { causeId });
   }
 
   private receiveFrame(ifc: NetInterface, frame: Uint8Array, meta: ReceiveMeta): void {
     if (this.closed) return;
-    const c = this.counters;
-    c.inc('eth.rx.frames');
-    c.inc('eth.rx.bytes', frame.length);
+    this.ethRxFrames.value++;
+    this.ethRxBytes.value += frame.length;
     const v = new EthernetView(frame, 0);
     if (v.check()) {
       this.drop('eth', 'runt', meta.causeId, { bytes: frame.length });
       return;
     }
-    const dst = v.dst;
-    const linkBroadcast = dst === MAC_BROADCAST || (frame[0]! & 1) !== 0;
-    if (dst !== ifc.mac && !linkBroadcast) {
-      this.drop('eth', 'not-for-us', meta.causeId, { dst });
+    // Compare MACs as bytes: formatting two strings per frame costs more than the rest of Ethernet.
+    const linkBroadcast = (frame[0]! & 1) !== 0; // broadcast is a multicast address (IEEE 802 I/G bit)
+    if (!linkBroadcast && !sameMac(frame, 0, ifc.macBytes)) {
+      this.drop('eth', 'not-for-us', meta.causeId, { dst: v.dst });
       return;
     }
-    if (v.src === ifc.mac) {
+    if (sameMac(frame, 6, ifc.macBytes)) {
       this.drop('eth', 'own-frame', meta.causeId);
       return;
     }
@@ -198,3 +215,9 @@ export class Stack {
 }
 
 export { isMulticast };
+
+function sameMac(frame: Uint8Array, off: number, mac: Uint8Array): boolean {
+  return (
+    frame[off] === mac[0] && frame[off + 1] === mac[1] && frame[off + 2] === mac[2] && frame[off + 3] === mac[3] && frame[off + 4] === mac[4] && frame[off + 5] === mac[5]
+  );
+}

@@ -12,6 +12,7 @@ import type { IcmpErrorReport, IpProtocolHandler } from './ip/protocols';
 import { isMulticast, type ReceivedDatagram } from './ip/ipv4';
 import { PortError, type PortBinding } from './ports';
 import { SocketError } from './errors';
+import type { CounterHandle } from './counters';
 import type { TimerHandle } from '@shared/sim/clock';
 
 /** 65535 − 20 (IPv4 header) − 8 (UDP header). */
@@ -140,20 +141,20 @@ export class UdpSocket {
     const src = this.binding!.addr !== 0 ? this.binding!.addr : stack.ipv4.sourceFor(dst);
     if (src === null) throw new SocketError('ENETUNREACH', `udp: no route to ${ipv4ToString(dst)}`);
     const payload = emitUdp({ srcPort: this.binding!.port, dstPort: port, payload: data }, src, dst);
-    const id = stack.probes.publish({
-      t: stack.clock.now(),
-      layer: 'udp',
-      kind: 'datagram-out',
-      subject: `${ipv4ToString(src)}:${this.binding!.port}-${ipv4ToString(dst)}:${port}`,
-      causeId: opts.causeId,
-      data: { bytes: data.length },
-    });
+    const srcPort = this.binding!.port;
+    const id = stack.event(
+      'udp',
+      'datagram-out',
+      opts.causeId,
+      () => ({ bytes: data.length }),
+      () => `${ipv4ToString(src)}:${srcPort}-${ipv4ToString(dst)}:${port}`,
+    );
     const r = stack.ipv4.send({ src, dst, protocol: IPPROTO_UDP, payload, causeId: id, ttl: opts.ttl, dontFragment: opts.dontFragment });
     if (!r.ok) {
       stack.counters.inc(`udp.tx.${r.errno.toLowerCase()}`);
       throw new SocketError(r.errno, `udp: send to ${ipv4ToString(dst)}:${port} failed`);
     }
-    stack.counters.inc('udp.tx.datagrams');
+    this.layer.handles.txDatagrams.value++;
   }
 
   /** Next datagram. Rejects with a pending ICMP error (connected sockets), ETIMEDOUT, or EBADF once closed. */
@@ -197,14 +198,14 @@ export class UdpSocket {
   deliver(m: UdpMessage): void {
     const stack = this.layer.stack;
     if (this.listener) {
-      stack.counters.inc('udp.rx.delivered');
+      this.layer.handles.delivered.value++;
       this.listener(m);
       return;
     }
     const w = this.waiters.shift();
     if (w) {
       stack.clock.clearTimer(w.timer);
-      stack.counters.inc('udp.rx.delivered');
+      this.layer.handles.delivered.value++;
       w.resolve(m);
       return;
     }
@@ -212,7 +213,7 @@ export class UdpSocket {
       stack.drop('udp', 'receive-buffer-full', m.causeId, { port: this.binding?.port ?? 0 });
       return;
     }
-    stack.counters.inc('udp.rx.delivered');
+    this.layer.handles.delivered.value++;
     this.queue.push(m);
     this.queuedBytes += m.data.length;
   }
@@ -257,7 +258,14 @@ export class UdpSocket {
 }
 
 export class UdpLayer implements IpProtocolHandler {
-  constructor(readonly stack: Stack) {}
+  private readonly rxDatagrams: CounterHandle;
+  /** Per-datagram counter handles (no map lookup on the hot path). */
+  readonly handles: { delivered: CounterHandle; txDatagrams: CounterHandle };
+
+  constructor(readonly stack: Stack) {
+    this.rxDatagrams = stack.counters.handle('udp.rx.datagrams');
+    this.handles = { delivered: stack.counters.handle('udp.rx.delivered'), txDatagrams: stack.counters.handle('udp.tx.datagrams') };
+  }
 
   socket(opts: UdpSocketOptions = {}): UdpSocket {
     return new UdpSocket(this, opts);
@@ -282,17 +290,16 @@ export class UdpLayer implements IpProtocolHandler {
       return;
     }
     if (ck === 'none') s.counters.inc('udp.rx.no-checksum');
-    s.counters.inc('udp.rx.datagrams');
+    this.rxDatagrams.value++;
     const srcPort = v.srcPort;
     const dstPort = v.dstPort;
-    const id = s.probes.publish({
-      t: s.clock.now(),
-      layer: 'udp',
-      kind: 'datagram-in',
-      subject: `${ipv4ToString(d.dst)}:${dstPort}-${ipv4ToString(d.src)}:${srcPort}`,
-      causeId: d.causeId,
-      data: { bytes: length - UDP_HEADER_LENGTH },
-    });
+    const id = s.event(
+      'udp',
+      'datagram-in',
+      d.causeId,
+      () => ({ bytes: length - UDP_HEADER_LENGTH }),
+      () => `${ipv4ToString(d.dst)}:${dstPort}-${ipv4ToString(d.src)}:${srcPort}`,
+    );
     const bindings = s.udpPorts.lookup(dstPort, d.dst);
     const sockets = bindings.map((b) => b.owner as UdpSocket).filter((sock) => sock.accepts(d.src, srcPort));
     if (sockets.length === 0) {

@@ -4,9 +4,11 @@
  * and ARP resolution. Does not forward (a host, RFC 1122 §3.3.4.2 "silently discard").
  */
 import { IPV4_MIN_HEADER_LENGTH, Ipv4View, emitIpv4Into } from '@shared/wire/ipv4';
-import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV4, emitEthernetInto } from '@shared/wire/ethernet';
-import { MAC_BROADCAST, ipv4ToString, type MacAddress } from '@shared/wire/address';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV4 } from '@shared/wire/ethernet';
+import { writeEthernetHeader } from '../ethernet-out';
+import { ipv4ToString } from '@shared/wire/address';
 import type { NetInterface } from '../interface';
+import type { CounterHandle } from '../counters';
 import type { Stack } from '../stack';
 import type { IpProtocolHandler, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult } from './protocols';
 import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
@@ -52,6 +54,9 @@ export class Ipv4Layer {
   private readonly pmtu = new Map<number, PmtuEntry>();
   readonly reassembler: Reassembler;
   defaultTtl = DEFAULT_TTL;
+  private readonly rxPackets: CounterHandle;
+  private readonly rxDelivered: CounterHandle;
+  private readonly txPackets: CounterHandle;
 
   constructor(
     private readonly stack: Stack,
@@ -62,6 +67,9 @@ export class Ipv4Layer {
     // only for uniqueness per source/destination/protocol within the datagram lifetime).
     this.identification = (opts.initialIdentification ?? stack.random.int(0x10000)) & 0xffff;
     if (opts.defaultTtl !== undefined) this.defaultTtl = opts.defaultTtl;
+    this.rxPackets = stack.counters.handle('ipv4.rx.packets');
+    this.rxDelivered = stack.counters.handle('ipv4.rx.delivered');
+    this.txPackets = stack.counters.handle('ipv4.tx.packets');
     this.reassembler = new Reassembler(stack.clock, (d) => this.onReassemblyExpired(d), reassembly);
   }
 
@@ -106,7 +114,7 @@ export class Ipv4Layer {
   receive(ifc: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean, frameCauseId: number | undefined): void {
     const s = this.stack;
     const c = s.counters;
-    c.inc('ipv4.rx.packets');
+    this.rxPackets.value++;
     const v = new Ipv4View(frame, offset);
     const err = v.check();
     if (err) {
@@ -131,14 +139,13 @@ export class Ipv4Layer {
     const moreFragments = v.moreFragments;
     const fragmentOffset = v.fragmentOffset;
     const protocol = v.protocol;
-    const id = s.probes.publish({
-      t: s.clock.now(),
-      layer: 'ipv4',
-      kind: 'packet-in',
-      subject: ifc.name,
-      causeId: frameCauseId,
-      data: { src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, ttl, length: total, id: v.identification, mf: moreFragments, offset: fragmentOffset },
-    });
+    const id = s.event(
+      'ipv4',
+      'packet-in',
+      frameCauseId,
+      () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, ttl, length: total, id: v.identification, mf: moreFragments, offset: fragmentOffset }),
+      ifc.name,
+    );
     // RFC 1122 §3.2.1.3: a source that is broadcast or multicast is not a host; discard.
     if (src === 0xffffffff || isMulticast(src) || src === ifc.broadcast) {
       s.drop('ipv4', 'bad-source', id, { src: ipv4ToString(src) });
@@ -232,7 +239,7 @@ export class Ipv4Layer {
   /** Hands a whole datagram to its protocol, or answers protocol unreachable. */
   deliver(d: ReceivedDatagram): void {
     const s = this.stack;
-    s.counters.inc('ipv4.rx.delivered');
+    this.rxDelivered.value++;
     const handler = this.handlers.get(d.protocol);
     if (!handler) {
       s.drop('ipv4', 'unknown-protocol', d.causeId, { protocol: d.protocol });
@@ -263,7 +270,6 @@ export class Ipv4Layer {
    */
   send(req: Ipv4SendRequest): Ipv4SendResult {
     const s = this.stack;
-    const c = s.counters;
     const dst = req.dst >>> 0;
     const limitedBroadcast = dst === 0xffffffff;
     let ifc: NetInterface | null;
@@ -271,97 +277,83 @@ export class Ipv4Layer {
     if (limitedBroadcast || isMulticast(dst)) {
       ifc = req.src !== undefined ? (s.interfaces.find((i) => i.addr === req.src) ?? s.interfaces[0] ?? null) : (s.interfaces[0] ?? null);
       nextHop = dst;
-      if (!ifc) {
-        c.inc('ipv4.tx.enetunreach');
-        return { ok: false, errno: 'ENETUNREACH' };
-      }
     } else {
       const route = s.routes.lookup(dst);
-      if (!route) {
-        c.inc('ipv4.tx.enetunreach');
-        return { ok: false, errno: 'ENETUNREACH' };
-      }
-      ifc = s.interfaceByName(route.ifname);
-      if (!ifc) return { ok: false, errno: 'ENETUNREACH' };
-      nextHop = route.gateway ?? dst;
+      ifc = route ? s.interfaceByName(route.ifname) : null;
+      nextHop = route?.gateway ?? dst;
+    }
+    if (!ifc) {
+      s.counters.inc('ipv4.tx.enetunreach');
+      return { ok: false, errno: 'ENETUNREACH' };
     }
     const src = req.src ?? ifc.addr;
     const payload = req.payload;
+    const protocol = req.protocol;
     const hl = IPV4_MIN_HEADER_LENGTH;
-    const mtu = this.mtuFor(dst);
+    const mtu = this.pmtu.size > 0 ? this.mtuFor(dst) : ifc.mtu;
     const ttl = req.ttl ?? (isMulticast(dst) ? 1 : this.defaultTtl);
     const total = hl + payload.length;
-    if (total > 65535) {
-      c.inc('ipv4.tx.emsgsize');
-      return { ok: false, errno: 'EMSGSIZE' };
-    }
-    if (total > mtu && req.dontFragment) {
+    if (total > 65535 || (total > mtu && req.dontFragment)) {
       // DF honoured: a host reports EMSGSIZE locally (RFC 1191 §5; a router would send ICMP 3/4).
-      c.inc('ipv4.tx.emsgsize');
+      s.counters.inc('ipv4.tx.emsgsize');
       return { ok: false, errno: 'EMSGSIZE' };
     }
     const identification = this.identification;
     this.identification = (this.identification + 1) & 0xffff;
-    const id = s.probes.publish({
-      t: s.clock.now(),
-      layer: 'ipv4',
-      kind: 'packet-out',
-      subject: ifc.name,
-      causeId: req.causeId,
-      data: { src: ipv4ToString(src), dst: ipv4ToString(dst), protocol: req.protocol, length: total, id: identification },
-    });
+    const id = s.event(
+      'ipv4',
+      'packet-out',
+      req.causeId,
+      () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, length: total, id: identification }),
+      ifc.name,
+    );
 
     // Our own address: deliver locally, asynchronously, so callers never re-enter themselves.
-    if (s.isLocalAddress(dst)) {
-      c.inc('ipv4.tx.loopback');
+    if (dst === ifc.addr || s.isLocalAddress(dst)) {
+      s.counters.inc('ipv4.tx.loopback');
       const header = new Uint8Array(hl);
-      emitIpv4Into(header, 0, { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
+      emitIpv4Into(header, 0, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
       const copy = payload.slice();
       s.clock.setTimer(s.clock.now(), () =>
-        this.deliver({ src, dst, protocol: req.protocol, ttl, dscp: req.dscp ?? 0, ecn: req.ecn ?? 0, identification, payload: copy, causeId: id, ifname: 'lo', header, linkBroadcast: false, ipBroadcast: false, fragments: 1 }),
+        this.deliver({ src, dst, protocol, ttl, dscp: req.dscp ?? 0, ecn: req.ecn ?? 0, identification, payload: copy, causeId: id, ifname: 'lo', header, linkBroadcast: false, ipBroadcast: false, fragments: 1 }),
       );
       return { ok: true };
     }
 
     const broadcast = limitedBroadcast || ifc.isBroadcast(dst);
-    const dstMac: MacAddress | null = broadcast ? MAC_BROADCAST : isMulticast(dst) ? multicastMac(dst) : null;
+    const dstMac: Uint8Array | null = broadcast ? BROADCAST_MAC_BYTES : isMulticast(dst) ? multicastMacBytes(dst) : null;
     // ARP failure: the sender hears EHOSTUNREACH, as if an ICMP host unreachable came back (Linux does).
-    const onUnresolved = (): void => s.icmp.reportLocalUnreachable(src, dst, req.protocol, payload.subarray(0, 8), id);
+    const unresolved: UnresolvedNotice = { src, dst, protocol, payload, causeId: id };
 
     if (total <= mtu) {
       const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
-      emitEthernetInto(frame, 0, { dst: dstMac ?? MAC_BROADCAST, src: ifc.mac, etherType: ETHERTYPE_IPV4 });
-      emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
+      writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
+      emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
       frame.set(payload, ETHERNET_HEADER_LENGTH + hl);
-      c.inc('ipv4.tx.packets');
-      this.output(ifc, nextHop, dstMac, frame, id, onUnresolved);
+      this.txPackets.value++;
+      this.output(ifc, nextHop, dstMac, frame, id, unresolved);
       return { ok: true };
     }
 
     // Fragment (RFC 791 §3.2 "fragmentation"): data per fragment a multiple of 8 bytes.
     const perFragment = Math.floor((mtu - hl) / 8) * 8;
-    c.inc('ipv4.tx.fragmented');
+    s.counters.inc('ipv4.tx.fragmented');
     for (let off = 0; off < payload.length; off += perFragment) {
       const len = Math.min(perFragment, payload.length - off);
       const more = off + len < payload.length;
       const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + hl + len);
-      emitEthernetInto(frame, 0, { dst: dstMac ?? MAC_BROADCAST, src: ifc.mac, etherType: ETHERTYPE_IPV4 });
-      emitIpv4Into(
-        frame,
-        ETHERNET_HEADER_LENGTH,
-        { src, dst, protocol: req.protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, moreFragments: more, fragmentOffset: off },
-        len,
-      );
+      writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
+      emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, moreFragments: more, fragmentOffset: off }, len);
       frame.set(payload.subarray(off, off + len), ETHERNET_HEADER_LENGTH + hl);
-      c.inc('ipv4.tx.fragments');
-      this.output(ifc, nextHop, dstMac, frame, id, off === 0 ? onUnresolved : undefined);
+      s.counters.inc('ipv4.tx.fragments');
+      this.output(ifc, nextHop, dstMac, frame, id, off === 0 ? unresolved : undefined);
     }
     return { ok: true };
   }
 
-  private output(ifc: NetInterface, nextHop: number, dstMac: MacAddress | null, frame: Uint8Array, causeId: number, onUnresolved?: () => void): void {
+  private output(ifc: NetInterface, nextHop: number, dstMac: Uint8Array | null, frame: Uint8Array, causeId: number, unresolved?: UnresolvedNotice): void {
     if (dstMac !== null) this.stack.transmit(ifc, frame, causeId);
-    else this.stack.arp.output(ifc, nextHop, frame, causeId, onUnresolved);
+    else this.stack.arp.output(ifc, nextHop, frame, causeId, unresolved);
   }
 
   close(): void {
@@ -370,7 +362,17 @@ export class Ipv4Layer {
 }
 
 /** RFC 1112 §6.4: 01:00:5e + the low 23 bits of the group address. */
-export function multicastMac(group: number): MacAddress {
-  const h = (n: number) => n.toString(16).padStart(2, '0');
-  return `01:00:5e:${h((group >>> 16) & 0x7f)}:${h((group >>> 8) & 0xff)}:${h(group & 0xff)}`;
+export function multicastMacBytes(group: number): Uint8Array {
+  return Uint8Array.of(0x01, 0x00, 0x5e, (group >>> 16) & 0x7f, (group >>> 8) & 0xff, group & 0xff);
+}
+
+const BROADCAST_MAC_BYTES = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+
+/** Who to tell when ARP cannot resolve the next hop of a datagram we sent. */
+export interface UnresolvedNotice {
+  src: number;
+  dst: number;
+  protocol: number;
+  payload: Uint8Array;
+  causeId: number;
 }
