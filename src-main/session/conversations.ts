@@ -30,15 +30,16 @@ function optionsOf(pkt: DecodedPacket): LadderOptionsDto | undefined {
   const o: LadderOptionsDto = {};
   let any = false;
   for (const opt of tcp.options) {
-    if (opt.kind === 'mss') (o.mss = opt.value), (any = true);
-    else if (opt.kind === 'wscale') (o.wscale = opt.shift), (any = true);
-    else if (opt.kind === 'sack-permitted') (o.sackOk = true), (any = true);
+    if (opt.kind === 'mss') o.mss = opt.value;
+    else if (opt.kind === 'wscale') o.wscale = opt.shift;
+    else if (opt.kind === 'sack-permitted') o.sackOk = true;
     else if (opt.kind === 'sack') {
       const edges: number[] = [];
       for (const b of opt.blocks) edges.push(b.left >>> 0, b.right >>> 0);
       o.sack = edges;
-      any = true;
-    } else if (opt.kind === 'timestamps' && syn) (o.ts = [opt.tsval >>> 0, opt.tsecr >>> 0]), (any = true);
+    } else if (opt.kind === 'timestamps' && syn) o.ts = [opt.tsval >>> 0, opt.tsecr >>> 0];
+    else continue;
+    any = true;
   }
   return any ? o : undefined;
 }
@@ -324,6 +325,16 @@ export class ConversationIndex {
           timers.push(tm);
           open.set(key, tm);
         }
+      }
+    }
+    // A passive open shows up as the new connection's CLOSED → LISTEN just before its SYN-RECEIVED
+    // (the stack creates the connection when the SYN arrives); the endpoint was listening all along.
+    for (const side of [0, 1] as const) {
+      const first = states.findIndex((x) => x.side === side);
+      const f = states[first];
+      if (f && f.from === 'CLOSED' && f.state === 'LISTEN') {
+        initial[side] = 'LISTEN';
+        states.splice(first, 1);
       }
     }
     const runEnd = us(run.durationMs);

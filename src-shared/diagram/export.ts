@@ -143,8 +143,10 @@ type Step =
 /** Arrows by send time, each state change at its time, gaps between. */
 function steps(layout: LadderLayout): Step[] {
   const out: Step[] = [];
-  for (const a of layout.arrows) out.push({ kind: 'arrow', t: a.tx, order: 1, arrow: a });
-  for (const s of layout.states) out.push({ kind: 'state', t: s.cause === 'initial' ? -Infinity : s.t, order: s.cause === 'initial' ? 0 : 2, box: s });
+  // At equal times a state change comes first: the stack changes state, then sends (a SYN after
+  // "active open", an ACK after "rcv SYN,ACK"), which is also how the classic figures read.
+  for (const a of layout.arrows) out.push({ kind: 'arrow', t: a.tx, order: 2, arrow: a });
+  for (const s of layout.states) out.push({ kind: 'state', t: s.cause === 'initial' ? -Infinity : s.t, order: s.cause === 'initial' ? 0 : 1, box: s });
   for (const b of layout.breaks) out.push({ kind: 'gap', t: b.fromUs, order: 3, fromUs: b.fromUs, toUs: b.toUs });
   out.sort((p, q) => p.t - q.t || p.order - q.order || (p.kind === 'arrow' && q.kind === 'arrow' ? p.arrow.index - q.arrow.index : 0));
   return out;

@@ -44,25 +44,55 @@ export interface LadderLayoutOptions {
   oneSidedSlantPx?: number;
 }
 
-export interface LadderArrow {
-  /** Index into LadderData.segments. */
-  index: number;
-  frame: number | null;
-  dir: 0 | 1;
-  seen: SegmentSeen;
-  x1: number;
-  y1: number;
-  /** For a lost segment: where it ends mid-air (the ✗). */
-  x2: number;
-  y2: number;
+const NO_BADGES: readonly string[] = Object.freeze([]);
+
+/**
+ * One arrow. The label and badges are made on first use: a 100k-segment ladder draws a few
+ * hundred at a time, so the strings of the others are never built unless an exporter asks.
+ */
+export class Arrow {
+  readonly frame: number | null;
+  readonly dir: 0 | 1;
+  readonly seen: SegmentSeen;
   /** Send and receive times, µs (rx null when unknown). */
-  tx: number;
-  rx: number | null;
-  label: string;
-  badges: string[];
+  readonly tx: number;
+  readonly rx: number | null;
   /** Flag words for styling: syn, fin, rst, data, ack. */
-  kind: 'syn' | 'fin' | 'rst' | 'data' | 'ack';
+  readonly kind: 'syn' | 'fin' | 'rst' | 'data' | 'ack';
+  /** min(y1, y2): the sort key of the visible-range search. */
+  readonly top: number;
+  private labelText: string | undefined;
+
+  constructor(
+    /** Index into LadderData.segments. */
+    readonly index: number,
+    private readonly segment: LadderSegmentDto,
+    readonly x1: number,
+    readonly y1: number,
+    /** For a lost segment: where it ends mid-air (the ✗). */
+    readonly x2: number,
+    readonly y2: number,
+    private readonly isn: readonly [number, number],
+    private readonly detail: LadderDetail,
+  ) {
+    this.frame = segment.frame;
+    this.dir = segment.dir;
+    this.seen = segment.seen;
+    this.tx = segment.tx;
+    this.rx = segment.rx;
+    this.kind = kindOf(segment);
+    this.top = Math.min(y1, y2);
+  }
+
+  get label(): string {
+    return (this.labelText ??= segmentLabel(this.segment, this.isn, this.detail));
+  }
+
+  get badges(): readonly string[] {
+    return this.detail.flags && this.segment.af !== 0 ? badgesOf(this.segment.af) : NO_BADGES;
+  }
 }
+export type LadderArrow = Arrow;
 
 export interface StateBox {
   side: 0 | 1;
@@ -187,14 +217,14 @@ export function visibleArrows(layout: LadderLayout, y0: number, y1: number): [nu
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (Math.min(a[mid]!.y1, a[mid]!.y2) < lowTop) lo = mid + 1;
+    if (a[mid]!.top < lowTop) lo = mid + 1;
     else hi = mid;
   }
   const start = lo;
   hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (Math.min(a[mid]!.y1, a[mid]!.y2) <= y1) lo = mid + 1;
+    if (a[mid]!.top <= y1) lo = mid + 1;
     else hi = mid;
   }
   return [start, lo];
@@ -222,7 +252,7 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
   const detail: LadderDetail = { ...DEFAULT_DETAIL, ...opts.detail };
   const width = opts.width ?? 900;
   const rowPx = opts.rowPx ?? 28;
-  const minStepPx = opts.minStepPx ?? 8;
+  const minStepPx = opts.minStepPx ?? 16;
   const foldFactor = opts.foldFactor ?? 12;
   const breakPx = opts.breakPx ?? 28;
   const maxStepPx = opts.maxStepPx ?? rowPx * foldFactor;
@@ -245,6 +275,7 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
 
   // 1. The segments in range, and every time something happens.
   const picked: number[] = [];
+  // (a plain array: the common case is every segment, pushed once)
   for (let i = 0; i < data.segments.length; i++) if (inRange(data.segments[i]!, i, opts)) picked.push(i);
   const tr = opts.timeRange;
   let fromUs = tr?.fromUs ?? -Infinity;
@@ -258,20 +289,23 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
     }
   }
   const within = (t: number) => t >= fromUs && t <= toUs;
-  const times: number[] = [];
+  const states = detail.states ? data.states.filter((st) => within(st.t)) : [];
+  const timers = detail.timers ? data.timers.filter((tm) => tm.end >= fromUs && tm.start <= toUs) : [];
+  const all = new Float64Array(picked.length * 2 + states.length + timers.length * 2);
+  let m = 0;
   for (const i of picked) {
     const s = data.segments[i]!;
-    times.push(s.tx);
-    if (s.rx !== null) times.push(s.rx);
+    all[m++] = s.tx;
+    if (s.rx !== null) all[m++] = s.rx;
   }
-  const states = detail.states ? data.states.filter((st) => within(st.t)) : [];
-  for (const st of states) times.push(st.t);
-  const timers = detail.timers ? data.timers.filter((tm) => tm.end >= fromUs && tm.start <= toUs) : [];
-  for (const tm of timers) times.push(Math.max(tm.start, fromUs === -Infinity ? tm.start : fromUs), Math.min(tm.end, toUs));
-
-  const all = Float64Array.from(times).sort();
+  for (const st of states) all[m++] = st.t;
+  for (const tm of timers) {
+    all[m++] = Math.max(tm.start, fromUs);
+    all[m++] = Math.min(tm.end, toUs);
+  }
+  all.subarray(0, m).sort();
   let n = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  for (let i = 0; i < m; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
   const keyTimes = all.slice(0, n);
 
   // 2. Which gaps have something in flight (a two-sided arrow spans them): those are never folded.
@@ -306,7 +340,19 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
   }
   const height = y + 40;
   const partial = { keyTimes, keyYs, breaks, geometry: { top } as LadderGeometry };
-  const yOf = (t: number) => timeToY(partial, t);
+  // Segments come in time order, so a moving cursor finds most keys in a step or two; anything
+  // else falls back to the binary search.
+  let cur = 0;
+  const yOf = (t: number): number => {
+    if (cur < n && keyTimes[cur] === t) return keyYs[cur]!;
+    if (cur + 1 < n && keyTimes[cur + 1] === t) return keyYs[++cur]!;
+    const i = floorIndex(keyTimes, t);
+    if (i >= 0 && keyTimes[i] === t) {
+      cur = i;
+      return keyYs[i]!;
+    }
+    return timeToY(partial, t);
+  };
 
   // 3. Arrows.
   const arrows: LadderArrow[] = [];
@@ -339,23 +385,9 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
       y2 = y1 + slant;
     }
     maxSpan = Math.max(maxSpan, Math.abs(y2 - y1));
-    arrows.push({
-      index: i,
-      frame: s.frame,
-      dir: s.dir,
-      seen: s.seen,
-      x1: xFrom,
-      y1,
-      x2,
-      y2,
-      tx: s.tx,
-      rx: s.rx,
-      label: segmentLabel(s, data.isn, detail),
-      badges: detail.flags ? badgesOf(s.af) : [],
-      kind: kindOf(s),
-    });
+    arrows.push(new Arrow(i, s, xFrom, y1, x2, y2, data.isn, detail));
   }
-  arrows.sort((p, q) => Math.min(p.y1, p.y2) - Math.min(q.y1, q.y2) || p.index - q.index);
+  arrows.sort((p, q) => p.top - q.top || p.index - q.index);
 
   // 4. State boxes: from each transition to the next one of the same side (or the end).
   const boxes: StateBox[] = [];
