@@ -12,6 +12,10 @@ import { halfCloseLab } from './half-close';
 import { simultaneousCloseLab } from './simultaneous-close';
 import { closedPortLab } from './closed-port';
 import { synTimeoutLab } from './syn-timeout';
+import { timeWaitReuseLab } from './time-wait-reuse';
+import { lingerAbortLab } from './linger-abort';
+import { halfOpenLab } from './half-open';
+import { keepaliveLab } from './keepalive';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -24,6 +28,10 @@ export const labs: LabModule[] = [
   simultaneousCloseLab,
   closedPortLab,
   synTimeoutLab,
+  timeWaitReuseLab,
+  lingerAbortLab,
+  halfOpenLab,
+  keepaliveLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,
