@@ -24,10 +24,9 @@ export type HttpLine =
 /** A request line longer than this is not looked at (summaries only; RFC 9112 §3 suggests 8000). */
 export const HTTP_MAX_LINE = 8192;
 
+/** Bytes [s, e) as Latin-1 text in one call (e - s <= HTTP_MAX_LINE, far below argument limits). */
 function ascii(b: Uint8Array, s: number, e: number): string {
-  let out = '';
-  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
-  return out;
+  return String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
 }
 
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
@@ -63,7 +62,6 @@ export function recognizeHttp(b: Uint8Array, off = 0, end = b.length): HttpLine 
       const c = b[i]!;
       if (!((c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x5f)) return undefined;
     }
-    if (sp === end ? false : !METHOD_SET.has(ascii(b, off, sp))) return undefined;
     if (sp === end) return undefined; // only a bare token: not enough to call it HTTP
   }
   const limit = Math.min(end, off + HTTP_MAX_LINE);
@@ -81,11 +79,12 @@ export function recognizeHttp(b: Uint8Array, off = 0, end = b.length): HttpLine 
     // "HTTP/1.1 200 OK": a three-digit status, then an optional reason.
     const s = off + 9;
     const okStatus = lineEnd - s >= 3 && isDigit(b[s]!) && isDigit(b[s + 1]!) && isDigit(b[s + 2]!) && (lineEnd === s + 3 || b[s + 3] === 0x20);
-    const version = ascii(b, off, off + 8);
+    const version = line.slice(0, 8);
     if (!okStatus) return complete ? undefined : { kind: 'response', version, status: 0, reason: '', line, complete };
-    return { kind: 'response', version, status: (b[s]! - 48) * 100 + (b[s + 1]! - 48) * 10 + (b[s + 2]! - 48), reason: ascii(b, Math.min(s + 4, lineEnd), lineEnd), line, complete };
+    return { kind: 'response', version, status: (b[s]! - 48) * 100 + (b[s + 1]! - 48) * 10 + (b[s + 2]! - 48), reason: line.slice(Math.min(s + 4, lineEnd) - off), line, complete };
   }
-  const method = ascii(b, off, sp);
+  const method = line.slice(0, sp - off);
+  if (!METHOD_SET.has(method)) return undefined;
   const sp2 = line.indexOf(' ', sp - off + 1);
   const target = sp2 < 0 ? line.slice(sp - off + 1) : line.slice(sp - off + 1, sp2);
   const version = sp2 < 0 ? '' : line.slice(sp2 + 1);

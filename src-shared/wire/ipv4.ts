@@ -269,8 +269,8 @@ function reprFromHeader(b: Uint8Array, off: number, options: Ipv4Option[]): Ipv4
     protocol: b[off + 9]!,
     checksum: (b[off + 10]! << 8) | b[off + 11]!,
     checksumValid: internetChecksum(b, off, hl) === 0,
-    src: readIpv4(b, off + 12),
-    dst: readIpv4(b, off + 16),
+    src: ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0,
+    dst: ((b[off + 16]! << 24) | (b[off + 17]! << 16) | (b[off + 18]! << 8) | b[off + 19]!) >>> 0,
     options,
     headerLength: hl,
   };
