@@ -6,12 +6,21 @@
  */
 
 export class ByteRing {
-  private readonly buf: Uint8Array;
+  /** Allocated on first write, so idle, listening and TIME-WAIT connections cost no buffer memory. */
+  private store: Uint8Array | null = null;
   private head = 0;
   private len = 0;
 
-  constructor(readonly capacity: number) {
-    this.buf = new Uint8Array(capacity);
+  constructor(readonly capacity: number) {}
+
+  private get buf(): Uint8Array {
+    if (!this.store) this.store = new Uint8Array(this.capacity);
+    return this.store;
+  }
+
+  /** Bytes of memory the ring holds now (0 until the first write). */
+  get allocated(): number {
+    return this.store ? this.store.length : 0;
   }
 
   /** Contiguous bytes stored (readable by the application, or unacknowledged/unsent for a sender). */

@@ -259,7 +259,10 @@ export class TcpConnection {
   private tsRecentAt = 0;
   private lastAckSent: SeqNum = seq(0);
 
-  private timers = new Map<TimerName, TimerHandle>();
+  /** Running timers: when each is due (the value is what probes and tests see). */
+  private timers = new Map<TimerName, number>();
+  /** The Clock timer behind each running timer, and when it is set to go off (≤ the deadline). */
+  private clockTimers = new Map<TimerName, { handle: TimerHandle; at: number }>();
   private challengeWindowStart = -Infinity;
   private challengeCount = 0;
   /** Id of the probe event being handled (cause of what we send now). */
@@ -1529,20 +1532,43 @@ export class TcpConnection {
     this.startTimer('rto', this.rtt.rto);
   }
 
+  /**
+   * (Re)starts a timer. Moving a deadline later (the RTO restarted by every ACK) does not touch
+   * the Clock: the Clock timer already set fires early and re-arms itself for the rest.
+   */
   private startTimer(name: TimerName, afterMs: number): void {
-    const old = this.timers.get(name);
-    if (old) this.env.clock.clearTimer(old);
     const at = this.now() + afterMs;
-    const handle = this.env.clock.setTimer(at, () => this.fire(name));
-    this.timers.set(name, handle);
+    this.timers.set(name, at);
+    const ct = this.clockTimers.get(name);
+    if (!ct || ct.at > at) {
+      if (ct) this.env.clock.clearTimer(ct.handle);
+      this.armClockTimer(name, at);
+    }
     this.probe('timer-start', { timer: name, at, durationMs: afterMs });
   }
 
+  private armClockTimer(name: TimerName, at: number): void {
+    const handle = this.env.clock.setTimer(at, () => {
+      this.clockTimers.delete(name);
+      const due = this.timers.get(name);
+      if (due === undefined) return;
+      if (due > this.now()) {
+        this.armClockTimer(name, due);
+        return;
+      }
+      this.fire(name);
+    });
+    this.clockTimers.set(name, { handle, at });
+  }
+
   private stopTimer(name: TimerName): void {
-    const h = this.timers.get(name);
-    if (!h) return;
-    this.env.clock.clearTimer(h);
+    if (!this.timers.has(name)) return;
     this.timers.delete(name);
+    const ct = this.clockTimers.get(name);
+    if (ct) {
+      this.env.clock.clearTimer(ct.handle);
+      this.clockTimers.delete(name);
+    }
     this.probe('timer-stop', { timer: name });
   }
 
