@@ -5,7 +5,8 @@
 
 /** What the DNS printer needs from the packet printer (its bounded fetches and output). */
 export interface DnsPrinterHost {
-  o: string;
+  /** Appends text (ASCII) to the packet's output. */
+  put(s: string): void;
   d: Uint8Array;
   end: number;
   proto: string;
@@ -188,7 +189,7 @@ function labelLen(h: DnsPrinterHost, cp: number): number {
     case 0x40: {
       const elt = i & 0x3f;
       if (elt !== 0x01) {
-        h.o += `<ELT ${elt}>`;
+        h.put(`<ELT ${elt}>`);
         return FAIL;
       }
       if (!h.has(cp + 1, 1)) return FAIL;
@@ -256,7 +257,7 @@ function fqdn(h: DnsPrinterHost, cp: number, bp: number): number {
         if (!h.has(cp, 1)) return FAIL;
         const offset = ((i << 8) | h.u8(cp)) & 0x3fff;
         if (offset >= maxOffset) {
-          h.o += '<BAD PTR>';
+          h.put('<BAD PTR>');
           return FAIL;
         }
         maxOffset = offset;
@@ -273,7 +274,7 @@ function fqdn(h: DnsPrinterHost, cp: number, bp: number): number {
         if (elt === 0x01) {
           if (blabel(h, cp) === FAIL) return FAIL;
         } else {
-          h.o += `<ELT ${elt}>`;
+          h.put(`<ELT ${elt}>`);
           return FAIL;
         }
       } else {
@@ -285,7 +286,7 @@ function fqdn(h: DnsPrinterHost, cp: number, bp: number): number {
         nameChars += l;
       }
       cp += l;
-      if (nameChars <= MAXCDNAME) h.o += '.';
+      if (nameChars <= MAXCDNAME) h.put('.');
       nameChars++;
       if (!h.has(cp, 1)) return FAIL;
       i = h.u8(cp);
@@ -294,8 +295,8 @@ function fqdn(h: DnsPrinterHost, cp: number, bp: number): number {
       cp++;
       if (!compress) rp += l + 1;
     }
-    if (nameChars > MAXCDNAME) h.o += '<DOMAIN NAME TOO LONG>';
-  } else h.o += '.';
+    if (nameChars > MAXCDNAME) h.put('<DOMAIN NAME TOO LONG>');
+  } else h.put('.');
   return rp;
 }
 
@@ -303,7 +304,7 @@ function fqdn(h: DnsPrinterHost, cp: number, bp: number): number {
 function printn(h: DnsPrinterHost, cp: number, n: number): boolean {
   for (let k = 0; k < n; k++) {
     if (cp + k >= h.end) return false;
-    h.o += h.printableChar(h.d[cp + k]!);
+    h.put(h.printableChar(h.d[cp + k]!));
   }
   return true;
 }
@@ -315,24 +316,24 @@ function blabel(h: DnsPrinterHost, cp: number): number {
   if (bitlen === 0) bitlen = 256;
   const slen = Math.floor((bitlen + 3) / 4);
   let lim = cp + 1 + slen;
-  h.o += '\\[x';
+  h.put('\\[x');
   let b: number;
   let tc: number;
   let i: number;
   for (b = bitlen, cp = cp + 1; b >= 8; b -= 8, cp++) {
     if (!h.has(cp, 1)) return FAIL;
-    h.o += h.u8(cp).toString(16).padStart(2, '0');
+    h.put(h.u8(cp).toString(16).padStart(2, '0'));
   }
   if (b > 4) {
     tc = h.u8(cp);
     cp++;
-    h.o += (tc & (0xff << (8 - b)) & 0xff).toString(16).padStart(2, '0');
+    h.put((tc & (0xff << (8 - b)) & 0xff).toString(16).padStart(2, '0'));
   } else if (b > 0) {
     tc = h.u8(cp);
     cp++;
-    h.o += ((tc >> 4) & (0x0f << (4 - b)) & 0x0f).toString(16);
+    h.put(((tc >> 4) & (0x0f << (4 - b)) & 0x0f).toString(16));
   }
-  h.o += `/${bitlen}]`;
+  h.put(`/${bitlen}]`);
   i = 0;
   void i;
   void lim;
@@ -356,11 +357,11 @@ function qprint(h: DnsPrinterHost, cp: number, bp: number): number {
   if (cp === FAIL || !h.has(cp, 4)) return FAIL;
   const t = h.u16(cp);
   cp += 2;
-  h.o += ` ${TYPES[t] ?? `Type${t}`}`;
+  h.put(` ${TYPES[t] ?? `Type${t}`}`);
   const cls = h.u16(cp);
   cp += 2;
-  if (cls !== 1) h.o += ` ${CLASSES[cls] ?? `(Class ${cls})`}`;
-  h.o += '? ';
+  if (cls !== 1) h.put(` ${CLASSES[cls] ?? `(Class ${cls})`}`);
+  h.put('? ');
   const r = fqdn(h, np, bp);
   return r === FAIL ? FAIL : r + 4;
 }
@@ -368,7 +369,7 @@ function qprint(h: DnsPrinterHost, cp: number, bp: number): number {
 /** ns_rprint: one resource record; returns the index after it, `h.end` when cut, or -1. */
 function rprint(h: DnsPrinterHost, cp: number, bp: number): number {
   if (h.vflag) {
-    h.o += ' ';
+    h.put(' ');
     cp = fqdn(h, cp, bp);
     if (cp === FAIL) return FAIL;
   } else cp = nskip(h, cp);
@@ -377,79 +378,79 @@ function rprint(h: DnsPrinterHost, cp: number, bp: number): number {
   cp += 2;
   const cls = h.u16(cp);
   cp += 2;
-  if (cls !== 1 && typ !== T_OPT) h.o += ` ${CLASSES[cls] ?? `(Class ${cls})`}`;
+  if (cls !== 1 && typ !== T_OPT) h.put(` ${CLASSES[cls] ?? `(Class ${cls})`}`);
   let optFlags = 0;
   if (typ === T_OPT) {
     cp += 2;
     optFlags = h.u16(cp);
     cp += 2;
   } else if (h.vflag > 2) {
-    h.o += ` [${h.relts(h.u32(cp))}]`;
+    h.put(` [${h.relts(h.u32(cp))}]`);
     cp += 4;
   } else cp += 4;
   const len = h.u16(cp);
   cp += 2;
   const rp = cp + len;
-  h.o += ` ${TYPES[typ] ?? `Type${typ}`}`;
+  h.put(` ${TYPES[typ] ?? `Type${typ}`}`);
   if (rp > h.end) return FAIL;
   switch (typ) {
     case 1:
       if (!h.has(cp, 4)) return FAIL;
-      h.o += ` ${h.ip(cp)}`;
+      h.put(` ${h.ip(cp)}`);
       break;
     case 2:
     case 5:
     case 12:
     case 39:
-      h.o += ' ';
+      h.put(' ');
       if (fqdn(h, cp, bp) === FAIL) return FAIL;
       break;
     case 6:
       if (!h.vflag) break;
-      h.o += ' ';
+      h.put(' ');
       cp = fqdn(h, cp, bp);
       if (cp === FAIL) return FAIL;
-      h.o += ' ';
+      h.put(' ');
       cp = fqdn(h, cp, bp);
       if (cp === FAIL) return FAIL;
       if (!h.has(cp, 20)) return FAIL;
-      for (let k = 0; k < 5; k++) h.o += ` ${h.u32(cp + 4 * k)}`;
+      for (let k = 0; k < 5; k++) h.put(` ${h.u32(cp + 4 * k)}`);
       break;
     case 15:
-      h.o += ' ';
+      h.put(' ');
       if (fqdn(h, cp + 2, bp) === FAIL) return FAIL;
-      h.o += ` ${h.u16(cp)}`;
+      h.put(` ${h.u16(cp)}`);
       break;
     case 16:
       while (cp < rp) {
-        h.o += ' "';
+        h.put(' "');
         cp = cprint(h, cp);
         if (cp === FAIL) return FAIL;
-        h.o += '"';
+        h.put('"');
       }
       break;
     case 33:
-      h.o += ' ';
+      h.put(' ');
       if (fqdn(h, cp + 6, bp) === FAIL) return FAIL;
-      h.o += `:${h.u16(cp + 4)}`;
-      h.o += ` ${h.u16(cp)} ${h.u16(cp + 2)}`;
+      h.put(`:${h.u16(cp + 4)}`);
+      h.put(` ${h.u16(cp)} ${h.u16(cp + 2)}`);
       break;
     case 28: {
       if (!h.has(cp, 16)) return FAIL;
-      h.o += ` ${ipv6ToString(h.d, cp)}`;
+      h.put(` ${ipv6ToString(h.d, cp)}`);
       break;
     }
     case T_OPT:
-      h.o += ` UDPsize=${cls}`;
-      if (optFlags & 0x8000) h.o += ' DO';
+      h.put(` UDPsize=${cls}`);
+      if (optFlags & 0x8000) h.put(' DO');
       if (cp < rp) {
-        h.o += ' [';
+        h.put(' [');
         while (cp < rp) {
           cp = ednsOption(h, cp);
           if (cp === FAIL) return FAIL;
-          if (cp < rp) h.o += ',';
+          if (cp < rp) h.put(',');
         }
-        h.o += ']';
+        h.put(']');
       }
       break;
     case 250:
@@ -484,13 +485,13 @@ function ednsOption(h: DnsPrinterHost, cp: number): number {
   const code = h.u16(cp);
   const len = h.u16(cp + 2);
   cp += 4;
-  h.o += `${EDNS_OPTS[code] ?? `Opt${code}`} ${len}`;
+  h.put(`${EDNS_OPTS[code] ?? `Opt${code}`} ${len}`);
   if (!h.has(cp, len)) return FAIL;
   if (code === 12) {
     // PADDING: tcpdump prints nothing more.
   } else if (len > 0) {
-    h.o += ' ';
-    for (let i = 0; i < len; i++) h.o += h.u8(cp + i).toString(16).padStart(2, '0');
+    h.put(' ');
+    for (let i = 0; i < len; i++) h.put(h.u8(cp + i).toString(16).padStart(2, '0'));
   }
   return cp + len;
 }
@@ -529,20 +530,20 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
   h.proto = 'domain';
   if (overTcp) {
     if (length < 2) {
-      h.o += ` [DNS over TCP: length ${length} < 2] (invalid)`;
+      h.put(` [DNS over TCP: length ${length} < 2] (invalid)`);
       return;
     }
     length -= 2;
     const prefix = h.u16(bp);
     if (prefix !== length) {
-      h.o += ` [prefix length(${prefix}) != length(${length})] (invalid)`;
+      h.put(` [prefix length(${prefix}) != length(${length})] (invalid)`);
       return;
     }
     bp += 2;
-    h.o += ' ';
+    h.put(' ');
   }
   if (length < 12) {
-    h.o += `domain [length ${length} < 12] (invalid)`;
+    h.put(`domain [length ${length} < 12] (invalid)`);
     return;
   }
   if (!h.has(bp, 12)) {
@@ -589,13 +590,13 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
   const id = h.u16(bp);
   const opcode = (flags >> 11) & 0xf;
   if (flags & 0x8000) {
-    h.o += `${id}${OPS[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`;
-    if (qdcount !== 1) h.o += ` [${qdcount}q]`;
+    h.put(`${id}${OPS[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`);
+    if (qdcount !== 1) h.put(` [${qdcount}q]`);
     cp = bp + 12;
     for (let i = 0; i < qdcount; i++) {
-      if (i !== 0) h.o += ',';
+      if (i !== 0) h.put(',');
       if (h.vflag > 1) {
-        h.o += ' q:';
+        h.put(' q:');
         cp = qprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
       } else {
@@ -604,13 +605,13 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
         cp += 4;
       }
     }
-    h.o += ` ${ancount}/${nscount}/${arcount}`;
+    h.put(` ${ancount}/${nscount}/${arcount}`);
     if (ancount) {
       cp = rprint(h, cp, bp);
       if (cp === FAIL) return h.trunc();
       ancount--;
       while (cp < h.end && ancount) {
-        h.o += ',';
+        h.put(',');
         cp = rprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
         ancount--;
@@ -619,12 +620,12 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
     if (ancount) return h.trunc();
     if (h.vflag > 1) {
       if (cp < h.end && nscount) {
-        h.o += ' ns:';
+        h.put(' ns:');
         cp = rprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
         nscount--;
         while (cp < h.end && nscount) {
-          h.o += ',';
+          h.put(',');
           cp = rprint(h, cp, bp);
           if (cp === FAIL) return h.trunc();
           nscount--;
@@ -632,12 +633,12 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       }
       if (nscount) return h.trunc();
       if (cp < h.end && arcount) {
-        h.o += ' ar:';
+        h.put(' ar:');
         cp = rprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
         arcount--;
         while (cp < h.end && arcount) {
-          h.o += ',';
+          h.put(',');
           cp = rprint(h, cp, bp);
           if (cp === FAIL) return h.trunc();
           arcount--;
@@ -646,18 +647,18 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       if (arcount) return h.trunc();
     }
   } else {
-    h.o += `${id}${OPS[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`;
+    h.put(`${id}${OPS[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`);
     const b2 = flags;
-    if (b2 & 0x6cf) h.o += ` [b2&3=0x${b2.toString(16)}]`;
+    if (b2 & 0x6cf) h.put(` [b2&3=0x${b2.toString(16)}]`);
     if (opcode === 1) {
-      if (qdcount) h.o += ` [${qdcount}q]`;
-      if (ancount !== 1) h.o += ` [${ancount}a]`;
+      if (qdcount) h.put(` [${qdcount}q]`);
+      if (ancount !== 1) h.put(` [${ancount}a]`);
     } else {
-      if (ancount) h.o += ` [${ancount}a]`;
-      if (qdcount !== 1) h.o += ` [${qdcount}q]`;
+      if (ancount) h.put(` [${ancount}a]`);
+      if (qdcount !== 1) h.put(` [${qdcount}q]`);
     }
-    if (nscount) h.o += ` [${nscount}n]`;
-    if (arcount) h.o += ` [${arcount}au]`;
+    if (nscount) h.put(` [${nscount}n]`);
+    if (arcount) h.put(` [${arcount}au]`);
     cp = bp + 12;
     if (qdcount) {
       cp = qprint(h, cp, bp);
@@ -676,7 +677,7 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
         if (cp === FAIL) return h.trunc();
         ancount--;
         while (cp < h.end && ancount) {
-          h.o += ',';
+          h.put(',');
           cp = rprint(h, cp, bp);
           if (cp === FAIL) return h.trunc();
           ancount--;
@@ -684,12 +685,12 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       }
       if (ancount) return h.trunc();
       if (cp < h.end && nscount) {
-        h.o += ' ns:';
+        h.put(' ns:');
         cp = rprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
         nscount--;
         while (cp < h.end && nscount) {
-          h.o += ',';
+          h.put(',');
           cp = rprint(h, cp, bp);
           if (cp === FAIL) return h.trunc();
           nscount--;
@@ -697,12 +698,12 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       }
       if (nscount) return h.trunc();
       if (cp < h.end && arcount) {
-        h.o += ' ar:';
+        h.put(' ar:');
         cp = rprint(h, cp, bp);
         if (cp === FAIL) return h.trunc();
         arcount--;
         while (cp < h.end && arcount) {
-          h.o += ',';
+          h.put(',');
           cp = rprint(h, cp, bp);
           if (cp === FAIL) return h.trunc();
           arcount--;
@@ -711,5 +712,5 @@ export function printDomain(h: DnsPrinterHost, bp: number, length: number, overT
       if (arcount) return h.trunc();
     }
   }
-  h.o += ` (${length})`;
+  h.put(` (${length})`);
 }

@@ -226,20 +226,6 @@ for (let f = 0; f < 256; f++) {
 const PAD2: string[] = [];
 for (let i = 0; i < 100; i++) PAD2.push(i < 10 ? `0${i}` : String(i));
 
-/** Decimal strings of 0..65535, made on first use: ports, windows and lengths on every line. */
-const SMALL: string[] = new Array<string>(65536);
-function dec16(n: number): string {
-  if (n >= 0 && n < 65536) {
-    let t = SMALL[n];
-    if (t === undefined) {
-      t = String(n);
-      SMALL[n] = t;
-    }
-    return t;
-  }
-  return String(n);
-}
-
 const PAD3: string[] = [];
 for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
 
@@ -296,9 +282,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private readonly suppressDefaultPrint: boolean;
   private readonly tzOffset: TimeZoneOffset;
 
+  // Output: ASCII bytes appended straight into one growing buffer (no per-field strings).
+  private out = new Uint8Array(1 << 16);
+  private pos = 0;
+
   // Per-packet state (tcpdump's netdissect_options).
-  /** Output being built. */
-  o = '';
   /** The frame. */
   d: Uint8Array = new Uint8Array(0);
   /** tcpdump's ndo_snapend: first byte index that may not be read. */
@@ -335,13 +323,148 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     return this.printFrame(p.linkType, p.data, p.originalLength, p.tsSec, p.tsUsec);
   }
 
-  /** `print` without the argument object, for loops over millions of records. */
+  /** `print` without the argument object. */
   printFrame(linkType: number, data: Uint8Array, originalLength: number, tsSec: number, tsUsec: number): string {
+    const start = this.pos;
+    this.append(linkType, data, originalLength, tsSec, tsUsec);
+    let text = '';
+    for (let i = start; i < this.pos; i += 8192) {
+      text += String.fromCharCode.apply(null, Array.from(this.out.subarray(i, Math.min(i + 8192, this.pos))));
+    }
+    this.pos = start;
+    return text;
+  }
+
+  /** Bytes of printed text waiting in the output buffer (see `takeOutput`). */
+  get pendingBytes(): number {
+    return this.pos;
+  }
+
+  /** The printed text so far as ASCII bytes (a copy), and an empty buffer for what follows. */
+  takeOutput(): Uint8Array {
+    const bytes = this.out.slice(0, this.pos);
+    this.pos = 0;
+    return bytes;
+  }
+
+  /** Appends a string of ASCII characters to the output. */
+  put(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.out.length) this.grow(n);
+    const b = this.out;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Appends a non-negative integer in decimal without making a string. */
+  num(n: number): void {
+    if (!(n >= 0 && n < 1e10)) {
+      this.put(String(n));
+      return;
+    }
+    if (this.pos + 10 > this.out.length) this.grow(10);
+    const b = this.out;
+    const digits =
+      n < 100000
+        ? n < 100
+          ? n < 10
+            ? 1
+            : 2
+          : n < 1000
+            ? 3
+            : n < 10000
+              ? 4
+              : 5
+        : n < 10000000
+          ? n < 1000000
+            ? 6
+            : 7
+          : n < 100000000
+            ? 8
+            : n < 1000000000
+              ? 9
+              : 10;
+    let i = this.pos + digits;
+    this.pos = i;
+    if (n <= 0x7fffffff) {
+      let q = n | 0;
+      while (q >= 10) {
+        const t = (q / 10) | 0;
+        b[--i] = 48 + q - t * 10;
+        q = t;
+      }
+      b[--i] = 48 + q;
+    } else {
+      let q = n;
+      while (q >= 10) {
+        const t = Math.floor(q / 10);
+        b[--i] = 48 + q - t * 10;
+        q = t;
+      }
+      b[--i] = 48 + q;
+    }
+  }
+
+  /** Six zero-padded digits (microseconds). */
+  private usec6(n: number): void {
+    if (n < 0 || n >= 1_000_000) {
+      this.put(pad6(n));
+      return;
+    }
+    if (this.pos + 6 > this.out.length) this.grow(6);
+    const b = this.out;
+    const p = this.pos;
+    for (let i = 5; i >= 0; i--) {
+      const r = n % 10;
+      b[p + i] = 48 + r;
+      n = (n - r) / 10;
+    }
+    this.pos = p + 6;
+  }
+
+  /** `a.b.c.d.sport > e.f.g.h.dport: ` of a TCP or UDP header inside IPv4. */
+  private endpoints(ipOff: number, sport: number, dport: number): void {
+    this.ipDigits(ipOff + 12);
+    this.put('.');
+    this.num(sport);
+    this.put(' > ');
+    this.ipDigits(ipOff + 16);
+    this.put('.');
+    this.num(dport);
+    this.put(': ');
+  }
+
+  /** GET_IPADDR_STRING straight into the output. */
+  private ipDigits(i: number): void {
+    if (i + 4 > this.end) throw TRUNC;
+    const d = this.d;
+    this.num(d[i]!);
+    this.put('.');
+    this.num(d[i + 1]!);
+    this.put('.');
+    this.num(d[i + 2]!);
+    this.put('.');
+    this.num(d[i + 3]!);
+  }
+
+  private grow(need: number): void {
+    let size = this.out.length * 2;
+    while (size < this.pos + need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.out.subarray(0, this.pos));
+    this.out = bigger;
+  }
+
+  /**
+   * Prints one packet into the output buffer (fetch it with `takeOutput`): the CLI's path, which
+   * never builds a string per packet.
+   */
+  append(linkType: number, data: Uint8Array, originalLength: number, tsSec: number, tsUsec: number): void {
     this.packets++;
-    this.o = '';
     if (this.numberFlag) {
       const n = String(this.packets);
-      this.o += (n.length < 5 ? '     '.slice(n.length) + n : n) + '  ';
+      this.put((n.length < 5 ? '     '.slice(n.length) + n : n) + '  ');
     }
     this.timestamp(tsSec, tsUsec);
     const d = data;
@@ -354,23 +477,22 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     } catch (e) {
       if (e !== TRUNC) {
         // A printer bug must not end a whole decode run: report it like tcpdump reports a cut.
-        this.o += ` [|${this.proto}]`;
+        this.put(` [|${this.proto}]`);
       } else {
-        this.o += ` [|${this.proto}]`;
+        this.put(` [|${this.proto}]`);
       }
       this.llHdrLen = 0;
     }
     this.end = d.length;
     const cap = d.length;
     if (this.bigXflag > 0) {
-      if (this.bigXflag > 1) this.o += hexAsciiDump('\n\t', d, 0, cap);
-      else if (cap > this.llHdrLen) this.o += hexAsciiDump('\n\t', d, this.llHdrLen, cap - this.llHdrLen);
+      if (this.bigXflag > 1) this.put(hexAsciiDump('\n\t', d, 0, cap));
+      else if (cap > this.llHdrLen) this.put(hexAsciiDump('\n\t', d, this.llHdrLen, cap - this.llHdrLen));
     } else if (this.xflag > 0) {
-      if (this.xflag > 1) this.o += hexDump('\n\t', d, 0, cap);
-      else if (cap > this.llHdrLen) this.o += hexDump('\n\t', d, this.llHdrLen, cap - this.llHdrLen);
+      if (this.xflag > 1) this.put(hexDump('\n\t', d, 0, cap));
+      else if (cap > this.llHdrLen) this.put(hexDump('\n\t', d, this.llHdrLen, cap - this.llHdrLen));
     }
-    this.o += '\n';
-    return this.o;
+    this.put('\n');
   }
 
   // ---------------------------------------------------------------- timestamps (ts_print)
@@ -389,18 +511,21 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private timestamp(sec: number, usec: number): void {
     switch (this.tflag) {
       case 0:
-        this.o += `${this.clock(sec)}.${pad6(usec)} `;
+        this.put(this.clock(sec));
+        this.put('.');
+        this.usec6(usec);
+        this.put(' ');
         return;
       case 1:
         return;
       case 2:
-        this.o += `${sec}.${pad6(usec)} `;
+        this.put(`${sec}.${pad6(usec)} `);
         return;
       case 4: {
         const local = sec + this.tzOffset(sec);
         const days = Math.floor(local / 86400);
         const [y, m, dd] = civil(days);
-        this.o += `${y}-${PAD2[m]}-${PAD2[dd]} ${this.clock(sec)}.${pad6(usec)} `;
+        this.put(`${y}-${PAD2[m]}-${PAD2[dd]} ${this.clock(sec)}.${pad6(usec)} `);
         return;
       }
       default: {
@@ -424,7 +549,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         }
         // tcpdump formats the delta with gmtime(): whole days drop out of it.
         const h = Math.floor(ds / 3600) % 24;
-        this.o += `${negative ? '-' : ' '}${PAD2[h]}:${PAD2[Math.floor((ds % 3600) / 60)]}:${PAD2[ds % 60]}.${pad6(du)} `;
+        this.put(`${negative ? '-' : ' '}${PAD2[h]}:${PAD2[Math.floor((ds % 3600) / 60)]}:${PAD2[ds % 60]}.${pad6(du)} `);
         if (this.tflag === 3) {
           this.refSec = sec;
           this.refUsec = usec;
@@ -464,15 +589,15 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     return s;
   }
   trunc(): void {
-    this.o += ` [|${this.proto}]`;
+    this.put(` [|${this.proto}]`);
   }
   /** ND_DEFAULTPRINT: hex and ASCII of the rest, unless -x/-X will dump the packet anyway. */
   defaultPrint(start: number, length: number): void {
     if (this.suppressDefaultPrint) return;
     const avail = this.d.length - start;
     const n = length > avail ? avail : length;
-    if (n > 0) this.o += hexAsciiDump('\n\t', this.d, start, n);
-    if (length > avail) this.o += ` [|${this.proto}]`;
+    if (n > 0) this.put(hexAsciiDump('\n\t', this.d, start, n));
+    if (length > avail) this.put(` [|${this.proto}]`);
   }
 
   // ---------------------------------------------------------------- link layers
@@ -483,7 +608,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.ether(originalLength);
         return;
       case LINKTYPE_RAW:
-        if (this.eflag) this.o += 'ip: ';
+        if (this.eflag) this.put('ip: ');
         this.ipN(0, originalLength);
         return;
       case LINKTYPE_IPV4:
@@ -500,7 +625,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.sll2(originalLength);
         return;
       default:
-        this.o += `[link type ${linkType} not supported by tcplab]`;
+        this.put(`[link type ${linkType} not supported by tcplab]`);
     }
   }
 
@@ -514,7 +639,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.proto = 'ether';
     const caplenAll = this.d.length;
     if (origLength < caplenAll) {
-      this.o += `[length ${origLength} < caplen ${caplenAll}] (invalid)`;
+      this.put(`[length ${origLength} < caplen ${caplenAll}] (invalid)`);
       return;
     }
     if (caplenAll < 14) {
@@ -522,7 +647,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.llHdrLen = caplenAll;
       return;
     }
-    if (this.eflag) this.o += `${macToString(this.d, 6)} > ${macToString(this.d, 0)}, `;
+    if (this.eflag) this.put(`${macToString(this.d, 6)} > ${macToString(this.d, 0)}, `);
     let type = this.u16(12);
     let off = 14;
     let length = origLength - 14;
@@ -537,16 +662,16 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       }
       if (length < 4) {
         this.proto = 'vlan';
-        this.o += ` [length ${length} < 4] (invalid)`;
+        this.put(` [length ${length} < 4] (invalid)`);
         this.llHdrLen = off + length;
         return;
       }
       if (this.eflag) {
         const tag = this.u16(off);
-        this.o += this.etherTypeText(type);
-        this.o += printedLength ? ', ' : `, length ${origLength}: `;
+        this.put(this.etherTypeText(type));
+        this.put(printedLength ? ', ' : `, length ${origLength}: `);
         printedLength = true;
-        this.o += `vlan ${tag & 0xfff}, p ${tag >> 13}${tag & 0x1000 ? ', DEI' : ''}, `;
+        this.put(`vlan ${tag & 0xfff}, p ${tag >> 13}${tag & 0x1000 ? ', DEI' : ''}, `);
       }
       type = this.u16(off + 2);
       off += 4;
@@ -556,16 +681,16 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.llHdrLen = off;
     if (type <= 1500) {
       // IEEE 802.3 length field: an 802.2 LLC header follows.
-      if (this.eflag) this.o += `802.3${printedLength ? '' : `, length ${type}: `}`;
+      if (this.eflag) this.put(`802.3${printedLength ? '' : `, length ${type}: `}`);
       this.llc(off, type, caplen);
       return;
     }
     if (this.eflag) {
-      this.o += this.etherTypeText(type);
-      this.o += printedLength ? ', ' : `, length ${origLength}: `;
+      this.put(this.etherTypeText(type));
+      this.put(printedLength ? ', ' : `, length ${origLength}: `);
     }
     if (!this.etherTypePrint(type, off, length, caplen)) {
-      if (!this.eflag) this.o += `${this.macPair()}, ${this.etherTypeText(type)}, length ${origLength}: `;
+      if (!this.eflag) this.put(`${this.macPair()}, ${this.etherTypeText(type)}, length ${origLength}: `);
       this.defaultPrint(off, caplen);
     }
   }
@@ -608,9 +733,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         sap & 0xfe
       ] ?? 'Unknown';
     if (this.eflag) {
-      this.o += `LLC, dsap ${sapName(dsap)} (0x${(dsap & 0xfe).toString(16).padStart(2, '0')}) ${dsap & 1 ? 'Group' : 'Individual'}, `;
-      this.o += `ssap ${sapName(ssap)} (0x${(ssap & 0xfe).toString(16).padStart(2, '0')}) ${ssap & 1 ? 'Response' : 'Command'}, `;
-      this.o += `ctrl 0x${ctrl.toString(16).padStart(2, '0')}: `;
+      this.put(`LLC, dsap ${sapName(dsap)} (0x${(dsap & 0xfe).toString(16).padStart(2, '0')}) ${dsap & 1 ? 'Group' : 'Individual'}, `);
+      this.put(`ssap ${sapName(ssap)} (0x${(ssap & 0xfe).toString(16).padStart(2, '0')}) ${ssap & 1 ? 'Response' : 'Command'}, `);
+      this.put(`ctrl 0x${ctrl.toString(16).padStart(2, '0')}: `);
     }
     if (dsap === 0xaa && ssap === 0xaa && ctrl === 0x03) {
       if (caplen < 8) {
@@ -621,14 +746,14 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       const type = this.u16(off + 6);
       if (this.eflag) {
         const ouiName = oui === 0 ? 'Ethernet' : oui === 0xf8 ? 'Cisco' : 'Unknown';
-        this.o += `oui ${ouiName} (0x${oui.toString(16).padStart(6, '0')}), ethertype ${ETHERTYPES[type] ?? 'Unknown'} (0x${hex4(type)}), length ${length - 8}: `;
+        this.put(`oui ${ouiName} (0x${oui.toString(16).padStart(6, '0')}), ethertype ${ETHERTYPES[type] ?? 'Unknown'} (0x${hex4(type)}), length ${length - 8}: `);
       }
       this.llHdrLen = off + 8;
       if (oui === 0 && this.etherTypePrint(type, off + 8, length - 8, caplen - 8)) return;
       this.defaultPrint(off + 8, caplen - 8);
       return;
     }
-    if (!this.eflag) this.o += `${this.macPair()}, 802.3, length ${length}: `;
+    if (!this.eflag) this.put(`${this.macPair()}, 802.3, length ${length}: `);
     this.defaultPrint(off, caplen);
   }
 
@@ -648,9 +773,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     const names: Record<number, string> = { 2: 'IPv4', 24: 'IPv6', 28: 'IPv6', 30: 'IPv6', 7: 'OSI', 16: 'Appletalk', 23: 'IPX' };
     const header = (): void => {
-      if (!this.qflag) this.o += `AF ${names[family] ?? 'Unknown'} (${family})`;
-      else this.o += names[family] ?? `Unknown AF ${family}`;
-      this.o += `, length ${origLength}: `;
+      if (!this.qflag) this.put(`AF ${names[family] ?? 'Unknown'} (${family})`);
+      else this.put(names[family] ?? `Unknown AF ${family}`);
+      this.put(`, length ${origLength}: `);
     };
     if (this.eflag) header();
     this.llHdrLen = 4;
@@ -675,10 +800,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const proto = this.u16(14);
     if (this.eflag) {
       const halen = this.u16(4);
-      this.o += `${this.sllPacketType(this.u16(0)).padStart(3, ' ')} `;
-      this.o += `${halen === 6 ? macToString(this.d, 6) : this.linkAddr(6, Math.min(halen, 8))} `;
-      if (!this.qflag) this.o += `ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `;
-      this.o += `length ${origLength}: `;
+      this.put(`${this.sllPacketType(this.u16(0)).padStart(3, ' ')} `);
+      this.put(`${halen === 6 ? macToString(this.d, 6) : this.linkAddr(6, Math.min(halen, 8))} `);
+      if (!this.qflag) this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `);
+      this.put(`length ${origLength}: `);
     }
     this.llHdrLen = 16;
     if (!this.etherTypePrint(proto, 16, origLength - 16, this.d.length - 16)) this.defaultPrint(16, this.d.length - 16);
@@ -695,11 +820,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     if (this.eflag) {
       const ifindex = this.u32(4);
       const halen = this.u8(11);
-      this.o += `ifindex ${ifindex} `;
-      this.o += `${this.sllPacketType(this.u8(10)).padStart(3, ' ')} `;
-      this.o += `${halen === 6 ? macToString(this.d, 12) : this.linkAddr(12, Math.min(halen, 8))} `;
-      if (!this.qflag) this.o += `ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `;
-      this.o += `length ${origLength}: `;
+      this.put(`ifindex ${ifindex} `);
+      this.put(`${this.sllPacketType(this.u8(10)).padStart(3, ' ')} `);
+      this.put(`${halen === 6 ? macToString(this.d, 12) : this.linkAddr(12, Math.min(halen, 8))} `);
+      if (!this.qflag) this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `);
+      this.put(`length ${origLength}: `);
     }
     this.llHdrLen = 20;
     if (!this.etherTypePrint(proto, 20, origLength - 20, this.d.length - 20)) this.defaultPrint(20, this.d.length - 20);
@@ -727,14 +852,14 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const tha = spa + pln;
     const tpa = tha + hln;
     if (!this.has(tpa, pln)) throw TRUNC;
-    if (!this.eflag) this.o += 'ARP, ';
+    if (!this.eflag) this.put('ARP, ');
     const isIp = pro === 0x0800 || pro === 0x1000;
     if (!isIp || pln !== 4 || hln === 0 || this.vflag) {
       const hw = hrd === 1 ? 'Ethernet' : hrd === 6 ? 'TokenRing' : hrd === 32 ? 'IPoIB' : `Unknown Hardware (${hrd})`;
       const pr = ETHERTYPES[pro] ?? `Unknown Protocol (0x${hex4(pro)})`;
-      this.o += `${hw} (len ${hln}), ${pr} (len ${pln})`;
+      this.put(`${hw} (len ${hln}), ${pr} (len ${pln})`);
       if (!this.vflag) {
-        this.o += `, length ${length}`;
+        this.put(`, length ${length}`);
         return;
       }
     }
@@ -747,7 +872,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       9: 'Inverse Reply',
       10: 'NACK Reply',
     };
-    this.o += `${this.vflag ? ', ' : ''}${opNames[op] ?? `Unknown (${op})`} `;
+    this.put(`${this.vflag ? ', ' : ''}${opNames[op] ?? `Unknown (${op})`} `);
     const ipAt = (at: number): string => (pln !== 4 ? '<wrong proto addr len>' : this.ip(at));
     const hwAt = (at: number): string => {
       if (hln === 6) {
@@ -758,33 +883,33 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     };
     switch (op) {
       case 1: {
-        this.o += `who-has ${ipAt(tpa)}`;
+        this.put(`who-has ${ipAt(tpa)}`);
         let nonzero = false;
         for (let i = 0; i < hln; i++) if (this.u8(tha + i) !== 0) nonzero = true;
-        if (nonzero) this.o += ` (${hwAt(tha)})`;
-        this.o += ` tell ${ipAt(spa)}`;
+        if (nonzero) this.put(` (${hwAt(tha)})`);
+        this.put(` tell ${ipAt(spa)}`);
         break;
       }
       case 2:
-        this.o += `${ipAt(spa)} is-at ${hwAt(sha)}`;
+        this.put(`${ipAt(spa)} is-at ${hwAt(sha)}`);
         break;
       case 3:
-        this.o += `who-is ${hwAt(tha)} tell ${hwAt(sha)}`;
+        this.put(`who-is ${hwAt(tha)} tell ${hwAt(sha)}`);
         break;
       case 4:
-        this.o += `${hwAt(tha)} at ${ipAt(tpa)}`;
+        this.put(`${hwAt(tha)} at ${ipAt(tpa)}`);
         break;
       case 8:
-        this.o += `who-is ${hwAt(tha)} tell ${hwAt(sha)}`;
+        this.put(`who-is ${hwAt(tha)} tell ${hwAt(sha)}`);
         break;
       case 9:
-        this.o += `${hwAt(sha)} at ${ipAt(spa)}`;
+        this.put(`${hwAt(sha)} at ${ipAt(spa)}`);
         break;
       default:
         this.defaultPrint(off, caplen);
         return;
     }
-    this.o += `, length ${length}`;
+    this.put(`, length ${length}`);
   }
 
   // ---------------------------------------------------------------- IPv4 (print-ip.c)
@@ -792,12 +917,12 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private ipN(off: number, length: number): void {
     this.proto = 'ipn';
     if (length < 1) {
-      this.o += `truncated-ip ${length}`;
+      this.put(`truncated-ip ${length}`);
       return;
     }
     const v = this.u8(off) & 0xf0;
     if (v === 0x40) this.ipPrint(off, length);
-    else this.o += `unknown ip ${v >> 4}`;
+    else this.put(`unknown ip ${v >> 4}`);
   }
 
   ipPrint(off: number, length: number): void {
@@ -808,29 +933,29 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     const vhl = this.u8(off);
     if (vhl >> 4 !== 4) {
-      if (vhl >> 4 === 6) this.o += 'IP6, wrong link-layer encapsulation';
-      else this.o += `IP${vhl >> 4}`;
-      this.o += ' (invalid)';
+      if (vhl >> 4 === 6) this.put('IP6, wrong link-layer encapsulation');
+      else this.put(`IP${vhl >> 4}`);
+      this.put(' (invalid)');
       return;
     }
-    if (!this.eflag) this.o += 'IP ';
+    if (!this.eflag) this.put('IP ');
     if (!this.has(off, 20)) {
       this.trunc();
       return;
     }
     if (length < 20) {
-      this.o += `truncated-ip ${length}`;
+      this.put(`truncated-ip ${length}`);
       return;
     }
     const hlen = (vhl & 0x0f) * 4;
     if (hlen < 20) {
-      this.o += `bad-hlen ${hlen}`;
+      this.put(`bad-hlen ${hlen}`);
       return;
     }
     let len = this.u16(off + 2);
-    if (length < len) this.o += `truncated-ip - ${len - length} bytes missing! `;
+    if (length < len) this.put(`truncated-ip - ${len - length} bytes missing! `);
     if (len < hlen) {
-      this.o += `bad-len ${len}`;
+      this.put(`bad-len ${len}`);
       return;
     }
     const savedEnd = this.end;
@@ -841,45 +966,45 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const proto = this.u8(off + 9);
     if (this.vflag) {
       const tos = this.u8(off + 1);
-      this.o += `(tos 0x${tos.toString(16)}`;
+      this.put(`(tos 0x${tos.toString(16)}`);
       switch (tos & 3) {
         case 1:
-          this.o += ',ECT(1)';
+          this.put(',ECT(1)');
           break;
         case 2:
-          this.o += ',ECT(0)';
+          this.put(',ECT(0)');
           break;
         case 3:
-          this.o += ',CE';
+          this.put(',CE');
           break;
       }
       const ttl = this.u8(off + 8);
-      if (ttl >= 1) this.o += `, ttl ${ttl}`;
+      if (ttl >= 1) this.put(`, ttl ${ttl}`);
       let flags = '';
       if (ipOff & 0x2000) flags = '+';
       if (ipOff & 0x4000) flags += flags ? ', DF' : 'DF';
       if (ipOff & 0x8000) flags += flags ? ', rsvd' : 'rsvd';
-      this.o += `, id ${this.u16(off + 4)}, offset ${(ipOff & 0x1fff) * 8}, flags [${flags || 'none'}], proto ${IPPROTOS[proto] ?? 'unknown'} (${proto})`;
-      this.o += `, length ${this.u16(off + 2)}`;
+      this.put(`, id ${this.u16(off + 4)}, offset ${(ipOff & 0x1fff) * 8}, flags [${flags || 'none'}], proto ${IPPROTOS[proto] ?? 'unknown'} (${proto})`);
+      this.put(`, length ${this.u16(off + 2)}`);
       let truncated = false;
       if (hlen > 20) {
-        this.o += ', options (';
+        this.put(', options (');
         if (!this.ipOptions(off + 20, hlen - 20)) {
-          this.o += ' [truncated-option]';
+          this.put(' [truncated-option]');
           truncated = true;
         }
-        this.o += ')';
+        this.put(')');
       }
       if (off + hlen <= this.end) {
         const sum = internetChecksum(this.d, off, hlen);
         if (sum !== 0) {
           const field = this.u16(off + 10);
-          this.o += `, bad cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!`;
+          this.put(`, bad cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!`);
         }
       }
-      this.o += ')\n    ';
+      this.put(')\n    ');
       if (truncated) {
-        this.o += `${this.ip(off + 12)} > ${this.ip(off + 16)}: `;
+        this.put(`${this.ip(off + 12)} > ${this.ip(off + 16)}: `);
         this.trunc();
         this.end = savedEnd;
         return;
@@ -887,7 +1012,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     if ((ipOff & 0x1fff) === 0) {
       if (proto !== 6 && proto !== 17 && proto !== 132 && proto !== 33) {
-        this.o += `${this.ip(off + 12)} > ${this.ip(off + 16)}: `;
+        this.put(`${this.ip(off + 12)} > ${this.ip(off + 16)}: `);
       }
       const fragmented = (ipOff & 0x2000) !== 0;
       this.ipDemux(off + hlen, len, proto, fragmented, off);
@@ -896,7 +1021,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.end = savedEnd;
         return;
       }
-      this.o += `${this.ip(off + 12)} > ${this.ip(off + 16)}: ip-proto-${proto}`;
+      this.put(`${this.ip(off + 12)} > ${this.ip(off + 16)}: ip-proto-${proto}`);
     }
     this.end = savedEnd;
   }
@@ -906,20 +1031,20 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     let sep = '';
     let optLen: number;
     for (; length > 0; cp += optLen, length -= optLen) {
-      this.o += sep;
+      this.put(sep);
       sep = ',';
       const code = this.u8(cp);
-      this.o += IP_OPTION_NAMES[code] ?? `unknown ${code}`;
+      this.put(IP_OPTION_NAMES[code] ?? `unknown ${code}`);
       if (code === 1 || code === 0) optLen = 1;
       else {
         optLen = this.u8(cp + 1);
         if (optLen < 2) {
-          this.o += ` [bad length ${optLen}]`;
+          this.put(` [bad length ${optLen}]`);
           return true;
         }
       }
       if (optLen > length) {
-        this.o += ` [bad length ${optLen}]`;
+        this.put(` [bad length ${optLen}]`);
         return true;
       }
       if (!this.has(cp, optLen)) return false;
@@ -933,24 +1058,24 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         case 131:
         case 137: {
           if (optLen < 3) {
-            this.o += ` [bad length ${optLen}]`;
+            this.put(` [bad length ${optLen}]`);
             break;
           }
-          if ((optLen + 1) & 3) this.o += ` [bad length ${optLen}]`;
+          if ((optLen + 1) & 3) this.put(` [bad length ${optLen}]`);
           const ptr = this.u8(cp + 2) - 1;
-          if (ptr < 3 || (ptr + 1) & 3 || ptr > optLen + 1) this.o += ` [bad ptr ${this.u8(cp + 2)}]`;
+          if (ptr < 3 || (ptr + 1) & 3 || ptr > optLen + 1) this.put(` [bad ptr ${this.u8(cp + 2)}]`);
           for (let l = 3; l < optLen; l += 4) {
-            this.o += ` ${this.ip(cp + l)}`;
-            if (ptr > l) this.o += ',';
+            this.put(` ${this.ip(cp + l)}`);
+            if (ptr > l) this.put(',');
           }
           break;
         }
         case 148:
           if (optLen < 4) {
-            this.o += ` [bad length ${optLen}]`;
+            this.put(` [bad length ${optLen}]`);
             break;
           }
-          if (this.u16(cp + 2) !== 0) this.o += ` value ${this.u16(cp + 2)}`;
+          if (this.u16(cp + 2) !== 0) this.put(` value ${this.u16(cp + 2)}`);
           break;
         default:
           break;
@@ -961,42 +1086,42 @@ export class TcpdumpPrinter implements DnsPrinterHost {
 
   private ipTimestampOption(cp: number, length: number): void {
     if (length < 4) {
-      this.o += `[bad length ${length}]`;
+      this.put(`[bad length ${length}]`);
       return;
     }
-    this.o += ' TS{';
+    this.put(' TS{');
     const flag = this.u8(cp + 3) & 0xf;
     const hoplen = flag !== 0 ? 8 : 4;
-    if ((length - 4) & (hoplen - 1)) this.o += `[bad length ${length}]`;
+    if ((length - 4) & (hoplen - 1)) this.put(`[bad length ${length}]`);
     const ptr = this.u8(cp + 2) - 1;
     let len = 0;
-    if (ptr < 4 || (ptr - 4) & (hoplen - 1) || ptr > length + 1) this.o += `[bad ptr ${this.u8(cp + 2)}]`;
+    if (ptr < 4 || (ptr - 4) & (hoplen - 1) || ptr > length + 1) this.put(`[bad ptr ${this.u8(cp + 2)}]`);
     let ok = true;
     switch (flag) {
       case 0:
-        this.o += 'TSONLY';
+        this.put('TSONLY');
         break;
       case 1:
-        this.o += 'TS+ADDR';
+        this.put('TS+ADDR');
         break;
       case 3:
-        this.o += 'PRESPEC';
+        this.put('PRESPEC');
         break;
       default:
-        this.o += `[bad ts type ${flag}]`;
+        this.put(`[bad ts type ${flag}]`);
         ok = false;
     }
     if (ok) {
       let type = ' ';
       for (len = 4; len < length; len += hoplen) {
         if (ptr === len) type = ' ^ ';
-        this.o += `${type}${this.u32(cp + len + hoplen - 4)}@${hoplen !== 8 ? '' : this.ip(cp + len)}`;
+        this.put(`${type}${this.u32(cp + len + hoplen - 4)}@${hoplen !== 8 ? '' : this.ip(cp + len)}`);
         type = ' ';
       }
     }
-    this.o += ptr === len ? ' ^ ' : '';
+    this.put(ptr === len ? ' ^ ' : '');
     const over = this.u8(cp + 3) >> 4;
-    this.o += over ? ` [${over} hops not recorded]} ` : '}';
+    this.put(over ? ` [${over} hops not recorded]} ` : '}');
   }
 
   private ipDemux(off: number, length: number, proto: number, fragmented: boolean, ipOff: number): void {
@@ -1011,7 +1136,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.icmp(off, length, ipOff, fragmented);
         return;
       default:
-        this.o += ` ip-proto-${proto} ${length}`;
+        this.put(` ip-proto-${proto} ${length}`);
     }
   }
 
@@ -1093,20 +1218,20 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       default:
         str = ICMP_NAMES[type] ?? `type-#${type}`;
     }
-    this.o += `ICMP ${str}, length ${plen}`;
+    this.put(`ICMP ${str}, length ${plen}`);
     if (this.vflag && !fragmented) {
       if (this.has(off, plen)) {
         const sum = internetChecksum(this.d, off, plen);
         if (sum !== 0) {
           const field = this.u16(off + 2);
-          this.o += ` (wrong icmp cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!)`;
+          this.put(` (wrong icmp cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!)`);
         }
       }
     }
     const isErr = type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
     if (this.vflag >= 1 && isErr) {
       const inner = off + 8;
-      this.o += '\n\t';
+      this.put('\n\t');
       const savedEnd = this.end;
       const innerLen = this.u16(inner + 2);
       if (inner + innerLen < this.end) this.end = inner + innerLen;
@@ -1124,15 +1249,15 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         if (internetChecksum(this.d, off + 136, plen - 136) !== 0) return;
       }
       const version = this.u8(off + 136) >> 4;
-      this.o += `\n\tICMP Multi-Part extension v${version}`;
+      this.put(`\n\tICMP Multi-Part extension v${version}`);
       if (version !== 2) {
-        this.o += ' packet not supported';
+        this.put(' packet not supported');
         return;
       }
       const hlen = plen - 136;
       if (this.has(off + 136, hlen)) {
         const bad = internetChecksum(this.d, off + 136, hlen) !== 0;
-        this.o += `, checksum 0x${hex4(this.u16(off + 138))} (${bad ? 'in' : ''}correct), length ${hlen}`;
+        this.put(`, checksum 0x${hex4(this.u16(off + 138))} (${bad ? 'in' : ''}correct), length ${hlen}`);
       }
       let remaining = hlen - 4;
       let obj = off + 140;
@@ -1142,15 +1267,15 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         const cls = this.u8(obj + 2);
         const ctype = this.u8(obj + 3);
         obj += 4;
-        this.o += `\n\t  ${classNames[cls] ?? 'unknown'} Object (${cls}), Class-Type: ${ctype}, length ${objLen}`;
+        this.put(`\n\t  ${classNames[cls] ?? 'unknown'} Object (${cls}), Class-Type: ${ctype}, length ${objLen}`);
         remaining -= 4;
         if (cls === 0 || objLen < 4) return;
         const dataLen = objLen - 4;
         if (cls === 1 && ctype === 1) {
           const raw = this.u32(obj);
-          this.o += `\n\t    label ${raw >>> 12}, tc ${(raw >> 9) & 7}`;
-          if (raw & 0x100) this.o += ', [S]';
-          this.o += `, ttl ${raw & 0xff}`;
+          this.put(`\n\t    label ${raw >>> 12}, tc ${(raw >> 9) & 7}`);
+          if (raw & 0x100) this.put(', [S]');
+          this.put(`, ttl ${raw & 0xff}`);
         } else {
           this.unknownData(obj, '\n\t    ', dataLen);
         }
@@ -1167,7 +1292,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.trunc();
       return;
     }
-    this.o += hexAsciiDump(indent, this.d, start, len);
+    this.put(hexAsciiDump(indent, this.d, start, len));
   }
 
   /** unsigned_relts_print: seconds as e.g. `1h5m3s`. */
@@ -1196,10 +1321,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private udpAddrs(ipOff: number, sport: number, dport: number): void {
     const proto = this.u8(ipOff + 9);
     if (proto === 17) {
-      if (sport < 0) this.o += `${this.ip(ipOff + 12)} > ${this.ip(ipOff + 16)}: `;
-      else this.o += `${this.ip(ipOff + 12)}.${dec16(sport)} > ${this.ip(ipOff + 16)}.${dec16(dport)}: `;
+      if (sport < 0) this.put(`${this.ip(ipOff + 12)} > ${this.ip(ipOff + 16)}: `);
+      else this.endpoints(ipOff, sport, dport);
     } else if (sport >= 0) {
-      this.o += `${sport} > ${dport}: `;
+      this.put(`${sport} > ${dport}: `);
     }
   }
 
@@ -1214,7 +1339,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const dport = this.u16(off + 2);
     if (length < 8) {
       this.udpAddrs(ipOff, sport, dport);
-      this.o += `truncated-udp ${length}`;
+      this.put(`truncated-udp ${length}`);
       return;
     }
     if (!this.has(off + 4, 2)) {
@@ -1226,7 +1351,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     if (ulen === 0 && length > 65535) ulen = length;
     if (ulen < 8) {
       this.udpAddrs(ipOff, sport, dport);
-      this.o += `truncated-udplength ${ulen}`;
+      this.put(`truncated-udplength ${ulen}`);
       return;
     }
     ulen -= 8;
@@ -1241,7 +1366,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.udpAddrs(ipOff, sport, dport);
     if (this.vflag > 1 && !fragmented) {
       const field = this.u16(off + 6);
-      if (field === 0) this.o += '[no cksum] ';
+      if (field === 0) this.put('[no cksum] ');
       else if (this.has(cp, length)) {
         const segLen = length + 8;
         const sum = internetChecksum(
@@ -1250,16 +1375,19 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           segLen,
           pseudoHeaderSum(this.u32(ipOff + 12), this.u32(ipOff + 16), 17, segLen),
         );
-        if (sum !== 0) this.o += `[bad udp cksum 0x${hex4(field)} -> 0x${hex4(checksumShouldBe(field, sum))}!] `;
-        else this.o += '[udp sum ok] ';
+        if (sum !== 0) this.put(`[bad udp cksum 0x${hex4(field)} -> 0x${hex4(checksumShouldBe(field, sum))}!] `);
+        else this.put('[udp sum ok] ');
       }
     }
     if (!this.qflag && (sport === 53 || dport === 53)) {
       printDomain(this, cp, length, false);
       return;
     }
-    if (ulen > length && !fragmented) this.o += `UDP, bad length ${ulen} > ${length}`;
-    else this.o += `UDP, length ${dec16(ulen)}`;
+    if (ulen > length && !fragmented) this.put(`UDP, bad length ${ulen} > ${length}`);
+    else {
+      this.put('UDP, length ');
+      this.num(ulen);
+    }
   }
 
   // ---------------------------------------------------------------- TCP (print-tcp.c)
@@ -1268,21 +1396,21 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.proto = 'tcp';
     const ipProto = this.u8(ipOff + 9);
     if (!this.has(off + 2, 2)) {
-      this.o += `${this.ip(ipOff + 12)} > ${this.ip(ipOff + 16)}:`;
+      this.put(`${this.ip(ipOff + 12)} > ${this.ip(ipOff + 16)}:`);
       this.trunc();
       return;
     }
     const sport = this.u16(off);
     const dport = this.u16(off + 2);
-    if (ipProto === 6) this.o += `${this.ip(ipOff + 12)}.${dec16(sport)} > ${this.ip(ipOff + 16)}.${dec16(dport)}: `;
-    else this.o += `${sport} > ${dport}: `;
+    if (ipProto === 6) this.endpoints(ipOff, sport, dport);
+    else this.put(`${sport} > ${dport}: `);
     if (!this.has(off, 20)) {
       this.trunc();
       return;
     }
     let hlen = (this.u8(off + 12) >> 4) * 4;
     if (hlen < 20) {
-      this.o += ` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
+      this.put(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
       return;
     }
     let seq = this.u32(off + 4);
@@ -1290,12 +1418,14 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const win = this.u16(off + 14);
     const urp = this.u16(off + 18);
     if (this.qflag) {
-      this.o += `tcp ${(length - hlen) >>> 0}`;
-      if (hlen > length) this.o += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      this.put(`tcp ${(length - hlen) >>> 0}`);
+      if (hlen > length) this.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
       return;
     }
     const flags = this.u8(off + 13);
-    this.o += `Flags [${TCP_FLAGS[flags]}]`;
+    this.put('Flags [');
+    this.put(TCP_FLAGS[flags]!);
+    this.put(']');
     let thseq = 0;
     let thack = 0;
     let rev = false;
@@ -1336,7 +1466,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       thack = th.ack;
     }
     if (hlen > length) {
-      this.o += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      this.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
       return;
     }
     if (this.vflag && !fragmented) {
@@ -1348,23 +1478,32 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           pseudoHeaderSum(this.u32(ipOff + 12), this.u32(ipOff + 16), 6, length),
         );
         const field = this.u16(off + 16);
-        this.o += `, cksum 0x${hex4(field)}`;
-        if (sum !== 0) this.o += ` (incorrect -> 0x${hex4(checksumShouldBe(field, sum))})`;
-        else this.o += ' (correct)';
+        this.put(`, cksum 0x${hex4(field)}`);
+        if (sum !== 0) this.put(` (incorrect -> 0x${hex4(checksumShouldBe(field, sum))})`);
+        else this.put(' (correct)');
       }
     }
     length -= hlen;
     if (this.vflag > 1 || length > 0 || flags & 0x07) {
-      this.o += `, seq ${dec16(seq)}`;
-      if (length > 0) this.o += `:${(seq + length) >>> 0}`;
+      this.put(', seq ');
+      this.num(seq);
+      if (length > 0) {
+        this.put(':');
+        this.num((seq + length) >>> 0);
+      }
     }
-    if (flags & 0x10) this.o += `, ack ${dec16(ack)}`;
-    this.o += `, win ${dec16(win)}`;
-    if (flags & 0x20) this.o += `, urg ${urp}`;
+    if (flags & 0x10) {
+      this.put(', ack ');
+      this.num(ack);
+    }
+    this.put(', win ');
+    this.num(win);
+    if (flags & 0x20) this.put(`, urg ${urp}`);
     if (hlen > 20) {
       if (!this.tcpOptions(off, off + 20, hlen - 20, rev, thseq, thack, length)) return;
     }
-    this.o += `, length ${dec16(length)}`;
+    this.put(', length ');
+    this.num(length);
     if (length <= 0) return;
     const data = off + hlen;
     if (flags & 0x04 && this.vflag) {
@@ -1372,7 +1511,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       return;
     }
     if (sport === 80 || dport === 80 || sport === 8080 || dport === 8080) {
-      this.o += ': ';
+      this.put(': ');
       this.txtproto(data, length, 'http');
     } else if (sport === 53 || dport === 53) {
       printDomain(this, data, length, true);
@@ -1389,10 +1528,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     thack: number,
     payloadLen: number,
   ): boolean {
-    this.o += ', options [';
+    this.put(', options [');
     let ch = '';
     while (hlen > 0) {
-      if (ch !== '') this.o += ch;
+      if (ch !== '') this.put(ch);
       const opt = this.u8(cp);
       cp++;
       let len: number;
@@ -1405,7 +1544,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       }
       hlen--;
       let datalen = 0;
-      this.o += TCP_OPTION_NAMES[opt] ?? `unknown-${opt}`;
+      const optName = TCP_OPTION_NAMES[opt];
+      if (optName !== undefined) this.put(optName);
+      else this.put(`unknown-${opt}`);
       switch (opt) {
         case 2:
           datalen = 2;
@@ -1415,7 +1556,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ` ${this.u16(cp)}`;
+          this.put(' ');
+          this.num(this.u16(cp));
           break;
         case 3:
           datalen = 1;
@@ -1425,13 +1567,14 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ` ${this.u8(cp)}`;
+          this.put(' ');
+          this.num(this.u8(cp));
           break;
         case 5:
           datalen = len - 2;
-          if (datalen % 8 !== 0) this.o += ' invalid sack';
+          if (datalen % 8 !== 0) this.put(' invalid sack');
           else {
-            this.o += ` ${datalen / 8} `;
+            this.put(` ${datalen / 8} `);
             for (let i = 0; i < datalen; i += 8) {
               let r = this.lencheck(cp, hlen, i + 4);
               if (r === 1) return this.badOption(ch);
@@ -1448,7 +1591,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
                 s = (s - thack) >>> 0;
                 e = (e - thack) >>> 0;
               }
-              this.o += `{${s}:${e}}`;
+              this.put(`{${s}:${e}}`);
             }
           }
           break;
@@ -1460,7 +1603,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ` val ${this.u32(cp)} ecr ${this.u32(cp + 4)}`;
+          this.put(' val ');
+          this.num(this.u32(cp));
+          this.put(' ecr ');
+          this.num(this.u32(cp + 4));
           break;
         case 19:
           datalen = 16;
@@ -1471,8 +1617,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
               return this.truncOption(ch);
           }
           // Debian's tcpdump is built with libcrypto but has no secret: it cannot check.
-          this.o += " shared secret not supplied with -M, can't check - ";
-          for (let i = 0; i < 16; i++) this.o += this.u8(cp + i).toString(16).padStart(2, '0');
+          this.put(" shared secret not supplied with -M, can't check - ");
+          for (let i = 0; i < 16; i++) this.put(this.u8(cp + i).toString(16).padStart(2, '0'));
           break;
         case 28:
           datalen = 2;
@@ -1485,14 +1631,14 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           {
             const utoval = this.u16(cp);
             // RFC 5482 §3: the G bit says minutes, else seconds; tcpdump shows the raw field and seconds.
-            this.o += ` 0x${utoval.toString(16)} ${utoval & 0x0001 ? (utoval >> 1) * 60 : utoval >> 1}`;
+            this.put(` 0x${utoval.toString(16)} ${utoval & 0x0001 ? (utoval >> 1) * 60 : utoval >> 1}`);
           }
           break;
         case 29:
           datalen = len - 2;
           // RFC 5925 TCP-AO: keyid, rnextkeyid, MAC.
           if (datalen < 2) {
-            this.o += ` invalid`;
+            this.put(` invalid`);
             break;
           }
           switch (this.lencheck(cp, hlen, datalen)) {
@@ -1501,10 +1647,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ` keyid ${this.u8(cp)} rnextkeyid ${this.u8(cp + 1)}`;
+          this.put(` keyid ${this.u8(cp)} rnextkeyid ${this.u8(cp + 1)}`);
           if (datalen > 2) {
-            this.o += ' mac 0x';
-            for (let i = 2; i < datalen; i++) this.o += this.u8(cp + i).toString(16).padStart(2, '0');
+            this.put(' mac 0x');
+            for (let i = 2; i < datalen; i++) this.put(this.u8(cp + i).toString(16).padStart(2, '0'));
           }
           break;
         case 34:
@@ -1515,7 +1661,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ' ';
+          this.put(' ');
           this.tcpFastopen(cp, datalen, false);
           break;
         case 254:
@@ -1527,15 +1673,15 @@ export class TcpdumpPrinter implements DnsPrinterHost {
               return this.truncOption(ch);
           }
           if (datalen < 2) {
-            this.o += ' malformed';
+            this.put(' malformed');
             break;
           }
           {
             const magic = this.u16(cp);
             if (magic === 0xf989) {
-              this.o += '-';
+              this.put('-');
               this.tcpFastopen(cp + 2, datalen - 2, true);
-            } else this.o += ` 0x${hex4(magic)}`;
+            } else this.put(` 0x${hex4(magic)}`);
           }
           break;
         case 0:
@@ -1552,16 +1698,16 @@ export class TcpdumpPrinter implements DnsPrinterHost {
             case 2:
               return this.truncOption(ch);
           }
-          this.o += ` ${this.u32(cp)}`;
+          this.put(` ${this.u32(cp)}`);
           break;
         default:
           datalen = len - 2;
-          if (datalen) this.o += ' 0x';
+          if (datalen) this.put(' 0x');
           for (let i = 0; i < datalen; i++) {
             const r = this.lencheck(cp, hlen, i + 1);
             if (r === 1) return this.badOption(ch);
             if (r === 2) return this.truncOption(ch);
-            this.o += this.u8(cp + i).toString(16).padStart(2, '0');
+            this.put(this.u8(cp + i).toString(16).padStart(2, '0'));
           }
           break;
       }
@@ -1569,11 +1715,11 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       hlen -= datalen;
       datalen++;
       if (opt !== 0 && opt !== 1) datalen++;
-      if (datalen !== len) this.o += `[len ${len}]`;
+      if (datalen !== len) this.put(`[len ${len}]`);
       ch = ',';
       if (opt === 0) break;
     }
-    this.o += ']';
+    this.put(']');
     void tcpOff;
     void payloadLen;
     return true;
@@ -1585,42 +1731,42 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   }
 
   private badOption(ch: string): false {
-    this.o += '[bad opt]';
-    if (ch !== '') this.o += ']';
+    this.put('[bad opt]');
+    if (ch !== '') this.put(']');
     return false;
   }
 
   private truncOption(ch: string): false {
     this.trunc();
-    if (ch !== '') this.o += '>';
+    if (ch !== '') this.put('>');
     return false;
   }
 
   private tcpFastopen(cp: number, datalen: number, exp: boolean): void {
-    if (exp) this.o += 'tfo';
-    if (datalen === 0) this.o += ' cookiereq';
-    else if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) this.o += ' malformed';
+    if (exp) this.put('tfo');
+    if (datalen === 0) this.put(' cookiereq');
+    else if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) this.put(' malformed');
     else {
-      this.o += ' cookie ';
-      for (let i = 0; i < datalen; i++) this.o += this.u8(cp + i).toString(16).padStart(2, '0');
+      this.put(' cookie ');
+      for (let i = 0; i < datalen; i++) this.put(this.u8(cp + i).toString(16).padStart(2, '0'));
     }
   }
 
   /** print_tcp_rst_data: RFC 1122 §4.2.2.12 says an RST may carry a reason in ASCII. */
   private tcpRstData(cp: number, length: number): void {
-    this.o += ' [RST';
+    this.put(' [RST');
     if (length > this.end - cp) {
-      this.o += '+';
+      this.put('+');
       length = this.end - cp;
     }
-    this.o += ' ';
+    this.put(' ');
     const MAX = 30;
     while (length-- > 0 && cp < this.end) {
       const c = this.d[cp++]!;
-      this.o += this.printableChar(c);
+      this.put(this.printableChar(c));
     }
     void MAX;
-    this.o += ']';
+    this.put(']');
   }
 
   /** fn_print_char: tcpdump's safe printing of one byte. */
@@ -1668,7 +1814,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     for (;;) {
       if (idx >= len) {
         lineLen = idx - start;
-        this.o += prefix + this.latin1(pptr + start, lineLen);
+        this.put(prefix + this.latin1(pptr + start, lineLen));
         this.trunc();
         return 0;
       }
@@ -1690,7 +1836,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       }
       idx++;
     }
-    this.o += prefix + this.latin1(pptr + start, lineLen);
+    this.put(prefix + this.latin1(pptr + start, lineLen));
     return idx;
   }
 
@@ -1712,10 +1858,10 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         if (t.length === 3 && t >= '000' && t <= '999' && /^[0-9]{3}$/.test(t)) printThis = true;
       }
     }
-    this.o += protoName.toUpperCase();
+    this.put(protoName.toUpperCase());
     if (!printThis) return;
     if (this.vflag) {
-      this.o += `, length: ${len}`;
+      this.put(`, length: ${len}`);
       for (let idx = 0; idx < len; ) {
         const eol = this.txtLine('\n\t', pptr, idx, len);
         if (eol === 0) break;

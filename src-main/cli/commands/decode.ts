@@ -18,8 +18,8 @@ const LINK_NAMES: Record<number, string> = {
   276: 'LINUX_SLL2 (Linux cooked v2)',
 };
 
-/** Output is gathered into chunks of about this many characters before each write. */
-const CHUNK_CHARS = 1 << 17;
+/** Output is gathered into chunks of about this many bytes before each write. */
+const CHUNK_BYTES = 1 << 18;
 
 export interface DecodeOptions {
   flags: TcpdumpFlags;
@@ -60,17 +60,13 @@ export function flagsFromArgs(args: ParsedArgs): DecodeOptions {
 export async function decodeCapture(source: string, opts: DecodeOptions, io: CliIo): Promise<number> {
   const printer = new TcpdumpPrinter(opts.flags, opts.tzOffset ?? localTimeZone);
   const limit = opts.count ?? Infinity;
-  let out = '';
   let printed = 0;
   const flush = async (): Promise<void> => {
-    if (out.length === 0) return;
-    const chunk = out;
-    out = '';
-    // Every character is ASCII (tcpdump escapes the rest), so latin1 is the cheapest exact encoding.
-    if (!io.stdout.write(chunk, 'latin1')) await once(io.stdout, 'drain');
+    if (printer.pendingBytes === 0) return;
+    if (!io.stdout.write(printer.takeOutput())) await once(io.stdout, 'drain');
   };
   const emit = (r: CaptureRecord): void => {
-    out += printer.printFrame(r.linkType, r.data, r.originalLength, r.tsSec, Math.floor(r.tsNsec / 1000));
+    printer.append(r.linkType, r.data, r.originalLength, r.tsSec, Math.floor(r.tsNsec / 1000));
     printed++;
   };
   const header = (linkType: number | undefined, snaplen: number | undefined): void => {
@@ -86,7 +82,7 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
           const r = await reader.next();
           if (r === null) break;
           emit(r);
-          if (out.length >= CHUNK_CHARS) await flush();
+          if (printer.pendingBytes >= CHUNK_BYTES) await flush();
         }
       } finally {
         await reader.close();
@@ -99,7 +95,7 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
           const r = reader.next();
           if (r === null) break;
           emit(r);
-          if (out.length >= CHUNK_CHARS) await flush();
+          if (printer.pendingBytes >= CHUNK_BYTES) await flush();
         }
       } finally {
         reader.close();
