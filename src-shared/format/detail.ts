@@ -9,6 +9,7 @@
  */
 import { decodePacket, type DecodedPacket } from '../wire/decode';
 import { bytesToHex, ipv4ToString } from '../wire/address';
+import { onesComplementSum, pseudoHeaderSum } from '../wire/checksum';
 import { linkTypeDescription } from '../wire/linktype';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPV4_MIN_HEADER_LENGTH } from '../wire/ipv4';
@@ -28,6 +29,29 @@ export interface DetailNode {
 }
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
+
+/**
+ * The value a checksum field should hold, from the ones'-complement sum over the data with the
+ * field in it: remove the field (add its complement), complement the rest (RFC 1624 §3).
+ */
+function shouldBe(sumWithField: number, field: number): number {
+  let s = sumWithField + (~field & 0xffff);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** 'correct' or 'incorrect, should be 0x….' for a TCP/UDP checksum, or 'unverified' when it cannot be checked. */
+function transportChecksum(pkt: DecodedPacket, proto: number, field: number): { text: string; ok: boolean } {
+  const ip = pkt.ipv4;
+  const seg = pkt.ipPayload;
+  if (!ip || !seg || pkt.truncated || ip.moreFragments || ip.fragmentOffset !== 0 || seg.length !== ip.totalLength - ip.headerLength) {
+    return { text: 'unverified', ok: true };
+  }
+  const sum = onesComplementSum(seg, 0, seg.length, pseudoHeaderSum(ip.src, ip.dst, proto, seg.length));
+  if (sum === 0xffff) return { text: 'correct', ok: true };
+  // Checksum offload leaves only the pseudo-header sum in frames captured on the sending host.
+  return { text: `incorrect, should be ${hex(shouldBe(sum, field), 4)} (maybe checksum offload)`, ok: false };
+}
 
 function node(label: string, start: number, end: number, value?: string | number, children?: DetailNode[]): DetailNode {
   const n: DetailNode = { label, start, end };
@@ -193,7 +217,7 @@ function arpNode(pkt: DecodedPacket, off: number): DetailNode {
   ]);
 }
 
-function ipv4Fields(ip: NonNullable<DecodedPacket['ipv4']>, off: number): DetailNode[] {
+function ipv4Fields(b: Uint8Array, ip: NonNullable<DecodedPacket['ipv4']>, off: number): DetailNode[] {
   const flags = [ip.reservedFlag ? 'Reserved' : '', ip.dontFragment ? "Don't fragment" : '', ip.moreFragments ? 'More fragments' : ''].filter(Boolean).join(', ') || 'none';
   return [
     node('Version', off, off + 1, 4),
@@ -212,7 +236,10 @@ function ipv4Fields(ip: NonNullable<DecodedPacket['ipv4']>, off: number): Detail
     node('Fragment Offset', off + 6, off + 8, `${ip.fragmentOffset} bytes`),
     node('Time to Live', off + 8, off + 9, ip.ttl),
     node('Protocol', off + 9, off + 10, `${IP_PROTOCOL_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol})`),
-    bad(node('Header Checksum', off + 10, off + 12, `${hex(ip.checksum, 4)} [${ip.checksumValid ? 'correct' : 'incorrect'}]`), !ip.checksumValid),
+    bad(
+      node('Header Checksum', off + 10, off + 12, `${hex(ip.checksum, 4)} [${ip.checksumValid ? 'correct' : `incorrect, should be ${hex(shouldBe(onesComplementSum(b, off, ip.headerLength), ip.checksum), 4)}`}]`),
+      !ip.checksumValid,
+    ),
     node('Source Address', off + 12, off + 16, ipv4ToString(ip.src)),
     node('Destination Address', off + 16, off + 20, ipv4ToString(ip.dst)),
   ];
@@ -263,7 +290,7 @@ function ipv4OptionNodes(b: Uint8Array, ip: NonNullable<DecodedPacket['ipv4']>, 
 
 function ipv4Node(pkt: DecodedPacket, b: Uint8Array, off: number): DetailNode {
   const ip = pkt.ipv4!;
-  const children = ipv4Fields(ip, off);
+  const children = ipv4Fields(b, ip, off);
   if (ip.headerLength > IPV4_MIN_HEADER_LENGTH) {
     children.push(node(`Options (${ip.headerLength - 20} bytes)`, off + 20, off + ip.headerLength, undefined, ipv4OptionNodes(b, ip, off + 20)));
   }
@@ -311,7 +338,7 @@ function icmpNode(pkt: DecodedPacket, off: number): DetailNode {
     const qs = off + 8;
     end = qs + i.quoted.length;
     if (q) {
-      const qk = ipv4Fields(q.ipv4, qs);
+      const qk = ipv4Fields(pkt.bytes, q.ipv4, qs);
       const t = qs + q.transportOffset;
       if (q.srcPort !== undefined) qk.push(node('Source Port', t, t + 2, q.srcPort), node('Destination Port', t + 2, t + 4, q.dstPort!));
       if (q.tcpSeq !== undefined) qk.push(node('Sequence Number (raw)', t + 4, t + 8, q.tcpSeq));
@@ -332,7 +359,7 @@ function udpNode(pkt: DecodedPacket, off: number): DetailNode {
     node('Source Port', off, off + 2, u.srcPort),
     node('Destination Port', off + 2, off + 4, u.dstPort),
     node('Length', off + 4, off + 6, u.length),
-    node('Checksum', off + 6, off + 8, u.checksum === 0 ? '0x0000 [zero-value ignored]' : hex(u.checksum, 4)),
+    node('Checksum', off + 6, off + 8, u.checksum === 0 ? '0x0000 [zero-value ignored]' : `${hex(u.checksum, 4)} [${transportChecksum(pkt, 17, u.checksum).text}]`),
   ]);
 }
 
@@ -364,7 +391,7 @@ function tcpNode(pkt: DecodedPacket, bytes: Uint8Array, off: number): DetailNode
     node('Header Length', off + 12, off + 13, `${t.dataOffset} bytes (${t.dataOffset / 4})`),
     node('Flags', off + 12, off + 14, `${hex(t.flags, 3)} (${set.join(', ') || 'none'})`, flagChildren),
     node('Window', off + 14, off + 16, t.window),
-    node('Checksum', off + 16, off + 18, hex(t.checksum, 4)),
+    node('Checksum', off + 16, off + 18, `${hex(t.checksum, 4)} [${transportChecksum(pkt, 6, t.checksum).text}]`),
     node('Urgent Pointer', off + 18, off + 20, t.urgentPointer),
   ];
   if (t.dataOffset > 20) children.push(node(`Options (${t.dataOffset - 20} bytes)`, off + 20, off + t.dataOffset, undefined, tcpOptionNodes(bytes, t.options, off + 20, off + t.dataOffset)));

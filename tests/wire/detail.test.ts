@@ -8,7 +8,9 @@ import {
   TCP_HTTP_FRAME,
   TCP_RST_FRAME,
   TCP_SYN_FRAME,
+  TCP_SYN_FRAME_WIRE,
   UDP_FRAME,
+  UDP_FRAME_WIRE,
   hex,
 } from './frames';
 
@@ -49,6 +51,19 @@ describe('detail tree', () => {
     expect(find(t, 'Transmission Control Protocol', 'Flags').value).toBe('0x002 (SYN)');
     expect(find(t, 'Ethernet II', 'Type').value).toBe('IPv4 (0x0800)');
     expect(find(t, 'Internet Protocol Version 4', 'Header Checksum').error).toBeUndefined();
+    expect(find(t, 'Transmission Control Protocol', 'Checksum').value).toBe('0xcf82 [correct]');
+  });
+  it('says what a wrong checksum should be, as tcpdump -v does', () => {
+    // the frame as veth captured it: tcpdump -vv says "cksum 0x8432 (incorrect -> 0xcf82)"
+    const t = buildDetailTree(1, TCP_SYN_FRAME_WIRE);
+    expect(find(t, 'Transmission Control Protocol', 'Checksum').value).toBe('0x8432 [incorrect, should be 0xcf82 (maybe checksum offload)]');
+    expect(find(buildDetailTree(1, UDP_FRAME_WIRE), 'User Datagram Protocol', 'Checksum').value).toContain('should be 0x4fef');
+    const b = TCP_SYN_FRAME.slice();
+    b[14 + 10] ^= 0xff;
+    const ck = find(buildDetailTree(1, b), 'Internet Protocol Version 4', 'Header Checksum');
+    expect(ck.error).toBe(true);
+    expect(ck.value).toBe(`0x${((0x87 ^ 0xff) << 8 | 0x94).toString(16)} [incorrect, should be 0x8794]`);
+    expect(find(buildDetailTree(1, TCP_HTTP_FRAME.subarray(0, 80), TCP_HTTP_FRAME.length), 'Transmission Control Protocol', 'Checksum').value).toBe('0x2934 [unverified]');
   });
   it('shows the HTTP request line and the IPv4 fields', () => {
     const t = buildDetailTree(1, TCP_HTTP_FRAME);
