@@ -9,7 +9,7 @@
  */
 import { decodePacket, type DecodedPacket } from '../wire/decode';
 import { bytesToHex, ipv4ToString } from '../wire/address';
-import { onesComplementSum, pseudoHeaderSum } from '../wire/checksum';
+import { expectedChecksum, onesComplementSum, pseudoHeaderSum } from '../wire/checksum';
 import { linkTypeDescription } from '../wire/linktype';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPV4_MIN_HEADER_LENGTH } from '../wire/ipv4';
@@ -30,16 +30,6 @@ export interface DetailNode {
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
 
-/**
- * The value a checksum field should hold, from the ones'-complement sum over the data with the
- * field in it: remove the field (add its complement), complement the rest (RFC 1624 §3).
- */
-function shouldBe(sumWithField: number, field: number): number {
-  let s = sumWithField + (~field & 0xffff);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-
 /** 'correct' or 'incorrect, should be 0x….' for a TCP/UDP checksum, or 'unverified' when it cannot be checked. */
 function transportChecksum(pkt: DecodedPacket, proto: number, field: number): { text: string; ok: boolean } {
   const ip = pkt.ipv4;
@@ -50,7 +40,7 @@ function transportChecksum(pkt: DecodedPacket, proto: number, field: number): { 
   const sum = onesComplementSum(seg, 0, seg.length, pseudoHeaderSum(ip.src, ip.dst, proto, seg.length));
   if (sum === 0xffff) return { text: 'correct', ok: true };
   // Checksum offload leaves only the pseudo-header sum in frames captured on the sending host.
-  return { text: `incorrect, should be ${hex(shouldBe(sum, field), 4)} (maybe checksum offload)`, ok: false };
+  return { text: `incorrect, should be ${hex(expectedChecksum(sum, field), 4)} (maybe checksum offload)`, ok: false };
 }
 
 function node(label: string, start: number, end: number, value?: string | number, children?: DetailNode[]): DetailNode {
@@ -237,7 +227,7 @@ function ipv4Fields(b: Uint8Array, ip: NonNullable<DecodedPacket['ipv4']>, off: 
     node('Time to Live', off + 8, off + 9, ip.ttl),
     node('Protocol', off + 9, off + 10, `${IP_PROTOCOL_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol})`),
     bad(
-      node('Header Checksum', off + 10, off + 12, `${hex(ip.checksum, 4)} [${ip.checksumValid ? 'correct' : `incorrect, should be ${hex(shouldBe(onesComplementSum(b, off, ip.headerLength), ip.checksum), 4)}`}]`),
+      node('Header Checksum', off + 10, off + 12, `${hex(ip.checksum, 4)} [${ip.checksumValid ? 'correct' : `incorrect, should be ${hex(expectedChecksum(onesComplementSum(b, off, ip.headerLength), ip.checksum), 4)}`}]`),
       !ip.checksumValid,
     ),
     node('Source Address', off + 12, off + 16, ipv4ToString(ip.src)),

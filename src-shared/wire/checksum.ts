@@ -32,3 +32,14 @@ export function internetChecksum(bytes: Uint8Array, off: number, len: number, in
 export function pseudoHeaderSum(src: number, dst: number, proto: number, len: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + len;
 }
+
+/**
+ * The value a checksum field should hold, given the folded ones'-complement sum over data that
+ * includes the field's current value: take the field out (add its complement) and complement the
+ * rest (RFC 1624 §3). For the "incorrect -> 0x…" that tcpdump -v prints.
+ */
+export function expectedChecksum(sumWithField: number, field: number): number {
+  let s = sumWithField + (~field & 0xffff);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
