@@ -34,4 +34,18 @@ describe('seeded transfers over an impaired path', () => {
     expect(delivered + errnoSeeds.length).toBe(1000);
     expect(delivered).toBeGreaterThanOrEqual(mode === 'sim' ? 1000 : 990);
   }, 600_000);
+
+  it('200 transfers whose path goes dead mid-way: each end fails with ETIMEDOUT or ECONNRESET, none stuck', async () => {
+    const outcomes = new Map<string, number>();
+    const failures: string[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const o = await transfer(seed, undefined, 'sim', 5 + (seed % 40) * 7);
+      if (o.stuck) failures.push(o.stuck);
+      const k = o.ok ? 'delivered' : o.errno!;
+      outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    for (const k of outcomes.keys()) expect(['delivered', 'ETIMEDOUT', 'ECONNRESET']).toContain(k);
+    expect(outcomes.get('ETIMEDOUT') ?? 0).toBeGreaterThan(100);
+  }, 600_000);
 });

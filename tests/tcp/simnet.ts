@@ -119,7 +119,12 @@ export class SimNet {
       await flushMicrotasks();
       if (done()) return true;
       const at = this.clock.nextTimerAt();
-      if (at === undefined || at > limitMs) return done();
+      if (at === undefined || at > limitMs) {
+        // Long promise chains (a failure waking an accept() elsewhere) need more than a few ticks.
+        await new Promise((r) => setImmediate(r));
+        if (done() || this.clock.nextTimerAt() !== at) continue;
+        return done();
+      }
       this.clock.advanceTo(at);
     }
   }

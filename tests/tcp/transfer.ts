@@ -26,6 +26,8 @@ interface Pair {
   runUntil(done: () => boolean, limitMs: number): Promise<boolean>;
   /** Counters of both sides (for a stuck-transfer report). */
   counters?(): string;
+  /** The simulated path (sim mode). */
+  net?: SimNet;
 }
 
 async function runClock(clock: ManualClock, done: () => boolean, limitMs: number): Promise<boolean> {
@@ -33,7 +35,12 @@ async function runClock(clock: ManualClock, done: () => boolean, limitMs: number
     await flushMicrotasks();
     if (done()) return true;
     const at = clock.nextTimerAt();
-    if (at === undefined || at > limitMs) return done();
+    if (at === undefined || at > limitMs) {
+      // Long promise chains (a failure waking an accept() elsewhere) need more than a few ticks.
+      await new Promise((r) => setImmediate(r));
+      if (done() || clock.nextTimerAt() !== at) continue;
+      return done();
+    }
     clock.advanceTo(at);
   }
 }
@@ -44,7 +51,7 @@ function makePair(mode: TransferMode, seed: number, impair: { loss: number; dupl
     onNet?.(net);
     const a = net.addHost(A, { config: cfgA }, mtuA);
     const b = net.addHost(B, { config: cfgB });
-    return { clock: net.clock, a, b, runUntil: (d, l) => net.runUntil(d, l) };
+    return { clock: net.clock, a, b, runUntil: (d, l) => net.runUntil(d, l), net };
   }
   const clock = new ManualClock(0);
   const random = new SeededRandom(seed);
@@ -108,7 +115,14 @@ export interface Outcome {
   stuck: string | null;
 }
 
-export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode: TransferMode = 'sim'): Promise<Outcome> {
+/**
+ * `blackholeAtMs`: from that simulated time on, the path drops everything (a dead peer or a cut
+ * cable), so both ends must give up with a connection errno instead of hanging.
+ */
+export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode: TransferMode = 'sim', blackholeAtMs?: number): Promise<Outcome> {
+  // A half-closed connection (FIN-WAIT-2) on a dead path waits forever unless keep-alive is on
+  // (as on Linux), so the dead-path runs turn it on with short timers.
+  const keepAlive = blackholeAtMs !== undefined ? { keepAlive: true, keepIdleMs: 30_000, keepIntervalMs: 5_000, keepCount: 3 } : {};
   const r = new SeededRandom(seed);
   const impair = {
     loss: r.next() * 0.1,
@@ -126,6 +140,7 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
     sendBufferSize: 4096 + r.int(60_000),
     congestion: (['reno', 'newreno', 'cubic', 'vegas'] as const)[r.int(4)]!,
     delayedAckMs: r.next() < 0.2 ? 0 : 200,
+    ...keepAlive,
   };
   const mtuA = 576 + r.int(1000);
   const net = makePair(mode, seed, impair, cfg, { ...cfg, sack: r.next() < 0.7, timestamps: r.next() < 0.7 }, mtuA, onNet);
@@ -143,6 +158,7 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
     const peer = await srv.accept();
     await srv.close();
     const reader = readAll(peer).then((d) => (gotUp = d));
+    reader.catch(() => {}); // its error is the one send() or `await reader` reports
     await peer.send(down);
     peer.shutdown('SHUT_WR');
     await reader;
@@ -151,6 +167,7 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
   const client = (async () => {
     await cli.connect(B, 5001);
     const reader = readAll(cli).then((d) => (gotDown = d));
+    reader.catch(() => {});
     await cli.send(up);
     cli.shutdown('SHUT_WR');
     await reader;
@@ -160,6 +177,13 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
     // The server may still wait in accept() for a connection that never came: stop listening.
     void srv.close();
   });
+  if (blackholeAtMs !== undefined) {
+    const sim = net.net;
+    if (!sim) throw new Error('blackhole only on the simulated path');
+    net.clock.setTimer(blackholeAtMs, () => {
+      sim.impair = { loss: 1 };
+    });
+  }
   let finished = 0;
   void server.then(() => finished++);
   void client.then(() => finished++);
