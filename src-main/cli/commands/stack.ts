@@ -15,6 +15,8 @@ import { PcapngWriter } from '../../capture/writer';
 import { Stack } from '../../stack/stack';
 import { parseCidr, isValidMac } from '../../stack/interface';
 import { serviceNames, startServices } from '../../stack/services';
+// Registers the TCP services (echo, discard, chargen, http) next to the UDP ones.
+import '../../stack/tcp/services';
 import { runTcpClientCli } from '../tcp-client';
 import { parseIpv4 } from '@shared/wire/address';
 
