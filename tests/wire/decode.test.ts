@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePacket } from '@shared/wire/decode';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW } from '@shared/wire/linktype';
 import { TCP_ACK, TCP_PSH } from '@shared/wire/tcp';
+import { etherTypes, ipProtocols, linkTypes, tcpPorts, udpPorts } from '@shared/wire/registry';
 import {
   ARP_REQUEST_FRAME,
   ICMP_ECHO_FRAME,
@@ -135,5 +136,31 @@ describe('decodePacket: link types', () => {
     expect(decodePacket(LINKTYPE_NULL, join(hex('00000002'), ip)).link).toEqual({ kind: 'null', family: 2, swapped: true, headerLength: 4 });
     expect(decodePacket(LINKTYPE_NULL, join(hex('00000002'), ip)).udp).toBeDefined();
     expect(decodePacket(LINKTYPE_LOOP, join(hex('00000002'), ip)).udp).toBeDefined();
+  });
+});
+
+describe('registry: upper layers register into lower tables', () => {
+  it('holds what each module registered', () => {
+    expect(linkTypes.keys()).toEqual([0, 1, 12, 14, 101, 108, 113, 276]);
+    expect(etherTypes.keys()).toEqual([0x0800, 0x0806]);
+    expect(ipProtocols.keys()).toEqual([1, 6, 17]);
+    expect(udpPorts.keys()).toEqual([53, 5353]);
+    expect(tcpPorts.keys()).toEqual([53, 80, 8080]);
+  });
+  it('lets a new application decoder join without touching the layers below', () => {
+    let seen = -1;
+    udpPorts.register(9999, (pkt, _b, off, capEnd) => {
+      seen = capEnd - off;
+      expect(pkt.udp?.dstPort).toBe(9999);
+    });
+    try {
+      decodePacket(EN, UDP_FRAME);
+      expect(seen).toBe(6);
+    } finally {
+      udpPorts.unregister(9999);
+    }
+    seen = -1;
+    decodePacket(EN, UDP_FRAME);
+    expect(seen).toBe(-1);
   });
 });
