@@ -317,4 +317,27 @@ describe('streaming', () => {
     expect(Buffer.from(got[0]!).equals(frame(200_000, 1))).toBe(true);
     expect(Buffer.from(got[1]!).equals(frame(70, 2))).toBe(true);
   });
+
+  it('grows the buffer when reading a file (sync and async) with a block larger than the buffer', async () => {
+    const big = [{ data: frame(70, 0), tsSec: 1, tsNsec: 0 }, { data: frame(300_000, 1), tsSec: 2, tsNsec: 0 }, { data: frame(70, 2), tsSec: 3, tsNsec: 0 }];
+    const dir = mkdtempSync(join(tmpdir(), 'tcplab-cap-'));
+    try {
+      for (const format of ['pcap', 'pcapng'] as const) {
+        const path = join(dir, `big.${format}`);
+        writeFileSync(path, format === 'pcap' ? encodePcap(big, { linkType: 1, snaplen: 0 }) : encodePcapng(big, { interfaces: [{ linkType: 1, snaplen: 0 }] }));
+        const lengths: number[] = [];
+        for (const r of CaptureReader.open(path, { chunkBytes: 65536 })) {
+          lengths.push(r.capturedLength);
+          expect(Buffer.from(r.data).equals(frame(r.capturedLength, r.tsSec - 1))).toBe(true);
+        }
+        await (await AsyncCaptureReader.open(path, { chunkBytes: 65536 })).forEach((r) => {
+          lengths.push(r.capturedLength);
+          expect(Buffer.from(r.data).equals(frame(r.capturedLength, r.tsSec - 1))).toBe(true);
+        });
+        expect(lengths).toEqual([70, 300_000, 70, 70, 300_000, 70]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
