@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { FrameSummary, SessionInfo, SessionStatus } from '@shared/model/frames';
 import type { ProbeEvent } from '@shared/model/probe';
-import type { TcplabApi } from '@shared/ipc/contract';
+import type { SourceSpec, TcplabApi } from '@shared/ipc/contract';
 import { getApi } from '../api';
 
 interface SessionData {
@@ -92,16 +92,19 @@ export const useSessionsStore = defineStore('sessions', () => {
     data.frames = [...missingBefore.filter((f) => !seen.has(f.no)), ...data.frames].sort((a, b) => a.no - b.no);
   }
 
-  async function openDemo(): Promise<void> {
+  /** Opens a source as a new session and selects it. */
+  async function open(source: SourceSpec): Promise<void> {
     if (!api) return;
-    const info = await api['session.open']({ source: { kind: 'demo' } });
+    const info = await api['session.open']({ source });
     ensure(info);
     selectedId.value = info.id;
     triggerRef(sessions);
   }
 
+  const openDemo = () => open({ kind: 'demo' });
+
   const selected = computed(() => (selectedId.value === null ? null : (sessions.value.get(selectedId.value) ?? null)));
   const list = computed(() => [...sessions.value.values()].map((s) => s.info));
 
-  return { sessions, revision, selectedId, selected, list, error, connect, openDemo, api: () => api };
+  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, api: () => api };
 });
