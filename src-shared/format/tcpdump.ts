@@ -122,6 +122,10 @@ const IPPROTOS: Record<number, string> = {
   137: 'MPLS',
 };
 
+/** Dense form of IPPROTOS for the -v header line. */
+const IPPROTO_NAMES: (string | undefined)[] = [];
+for (let i = 0; i < 256; i++) IPPROTO_NAMES.push(IPPROTOS[i]);
+
 const ICMP_UNREACH: Record<number, string> = {
   0: 'net %s unreachable',
   1: 'host %s unreachable',
@@ -264,9 +268,66 @@ function civil(days: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-interface SeqEntry {
-  seq: number;
-  ack: number;
+/**
+ * tcpdump's tcp_seq_hash: per conversation (in its collating order: addresses and ports) the
+ * initial sequence and acknowledgement numbers. An open-addressing table over typed arrays,
+ * because a lookup happens for every TCP segment with ACK set.
+ */
+class SeqTable {
+  private keys = new Uint32Array(3 * 1024);
+  private used = new Uint8Array(1024);
+  /** seq, ack per slot. */
+  vals = new Uint32Array(2 * 1024);
+  private mask = 1023;
+  private count = 0;
+
+  /** The slot of (a, b, ports), or -1 - (the free slot where it would go). */
+  find(a: number, b: number, ports: number): number {
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35)) & this.mask;
+    const keys = this.keys;
+    for (;;) {
+      if (this.used[i] === 0) return -1 - i;
+      const k = 3 * i;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === ports) return i;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Claims the free slot `-1 - found` for the key; returns its index (after growing if needed). */
+  insert(free: number, a: number, b: number, ports: number): number {
+    if ((this.count + 1) * 2 > this.mask + 1) {
+      this.grow();
+      free = this.find(a, b, ports);
+    }
+    const i = -1 - free;
+    this.used[i] = 1;
+    this.keys[3 * i] = a;
+    this.keys[3 * i + 1] = b;
+    this.keys[3 * i + 2] = ports;
+    this.count++;
+    return i;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldUsed = this.used;
+    const oldVals = this.vals;
+    const size = (this.mask + 1) * 2;
+    this.keys = new Uint32Array(3 * size);
+    this.used = new Uint8Array(size);
+    this.vals = new Uint32Array(2 * size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let j = 0; j < oldUsed.length; j++) {
+      if (oldUsed[j] === 0) continue;
+      const a = oldKeys[3 * j]!;
+      const b = oldKeys[3 * j + 1]!;
+      const ports = oldKeys[3 * j + 2]!;
+      const i = this.insert(this.find(a, b, ports), a, b, ports);
+      this.vals[2 * i] = oldVals[2 * j]!;
+      this.vals[2 * i + 1] = oldVals[2 * j + 1]!;
+    }
+  }
 }
 
 export class TcpdumpPrinter implements DnsPrinterHost {
@@ -300,7 +361,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   private refSec = 0;
   private refUsec = 0;
   private refSet = false;
-  private readonly seqs = new Map<number, Map<number, SeqEntry>>();
+  private readonly seqs = new SeqTable();
   private lastClockSec = -1;
   private lastClock = '';
   private readonly ipCache = new Map<number, string>();
@@ -979,13 +1040,27 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           break;
       }
       const ttl = this.u8(off + 8);
-      if (ttl >= 1) this.put(`, ttl ${ttl}`);
+      if (ttl >= 1) {
+        this.put(', ttl ');
+        this.num(ttl);
+      }
       let flags = '';
       if (ipOff & 0x2000) flags = '+';
       if (ipOff & 0x4000) flags += flags ? ', DF' : 'DF';
       if (ipOff & 0x8000) flags += flags ? ', rsvd' : 'rsvd';
-      this.put(`, id ${this.u16(off + 4)}, offset ${(ipOff & 0x1fff) * 8}, flags [${flags || 'none'}], proto ${IPPROTOS[proto] ?? 'unknown'} (${proto})`);
-      this.put(`, length ${this.u16(off + 2)}`);
+      this.put(', id ');
+      this.num(this.u16(off + 4));
+      this.put(', offset ');
+      this.num((ipOff & 0x1fff) * 8);
+      this.put(', flags [');
+      this.put(flags || 'none');
+      this.put('], proto ');
+      this.put(IPPROTO_NAMES[proto] ?? 'unknown');
+      this.put(' (');
+      this.num(proto);
+      this.put(')');
+      this.put(', length ');
+      this.num(this.u16(off + 2));
       let truncated = false;
       if (hlen > 20) {
         this.put(', options (');
@@ -1434,36 +1509,34 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       const dst = this.u32(ipOff + 16);
       if (sport > dport) rev = true;
       else if (sport === dport && src > dst) rev = true;
-      // The conversation key in tcpdump's collating order, as two exact numbers (48 bits each).
-      const k1 = rev ? dst * 65536 + dport : src * 65536 + sport;
-      const k2 = rev ? src * 65536 + sport : dst * 65536 + dport;
-      let inner = this.seqs.get(k1);
-      if (inner === undefined) {
-        inner = new Map();
-        this.seqs.set(k1, inner);
-      }
-      let th = inner.get(k2);
-      if (th === undefined || flags & 0x02) {
-        if (th === undefined) {
-          th = { seq: 0, ack: 0 };
-          inner.set(k2, th);
-        }
+      // The conversation key in tcpdump's collating order (struct tha: src, dst, port pair).
+      const a = rev ? dst : src;
+      const b = rev ? src : dst;
+      const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
+      const table = this.seqs;
+      let slot = table.find(a, b, ports);
+      if (slot < 0 || flags & 0x02) {
+        if (slot < 0) slot = table.insert(slot, a, b, ports);
+        const v = table.vals;
         if (rev) {
-          th.ack = seq;
-          th.seq = (ack - 1) >>> 0;
+          v[2 * slot + 1] = seq;
+          v[2 * slot] = (ack - 1) >>> 0;
         } else {
-          th.seq = seq;
-          th.ack = (ack - 1) >>> 0;
+          v[2 * slot] = seq;
+          v[2 * slot + 1] = (ack - 1) >>> 0;
         }
-      } else if (rev) {
-        seq = (seq - th.ack) >>> 0;
-        ack = (ack - th.seq) >>> 0;
       } else {
-        seq = (seq - th.seq) >>> 0;
-        ack = (ack - th.ack) >>> 0;
+        const v = table.vals;
+        if (rev) {
+          seq = (seq - v[2 * slot + 1]!) >>> 0;
+          ack = (ack - v[2 * slot]!) >>> 0;
+        } else {
+          seq = (seq - v[2 * slot]!) >>> 0;
+          ack = (ack - v[2 * slot + 1]!) >>> 0;
+        }
       }
-      thseq = th.seq;
-      thack = th.ack;
+      thseq = table.vals[2 * slot]!;
+      thack = table.vals[2 * slot + 1]!;
     }
     if (hlen > length) {
       this.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
