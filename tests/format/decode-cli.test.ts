@@ -168,6 +168,30 @@ describe.skipIf(whyTool !== null)(title(whyTool, 'known differences from tcpdump
     );
   });
 
+  const udpTo = (dport: number, payload: number[]) => {
+    const udpLen = 8 + payload.length;
+    const total = 20 + udpLen;
+    return frame(0x0800, [0x45, 0, 0, total, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0x9c, 0x40, dport >> 8, dport & 255, 0, udpLen, 0, 0, ...payload]);
+  };
+  const tcpTo = (dport: number, payload: number[]) => {
+    const total = 40 + payload.length;
+    return frame(0x0800, [0x45, 0, 0, total, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0x9c, 0x40, dport >> 8, dport & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 2, 0, 0, 0, 0, 0, ...payload]);
+  };
+
+  it('UDP application protocols other than DNS (NTP, DHCP, SNMP, …) print as plain UDP', () => {
+    const ntp = udpTo(123, [0x23, 0, 6, 0xec, ...Array(44).fill(0)]);
+    const { ours, ref } = both(ntp);
+    expect(ref).toContain('NTP');
+    expect(ours).toBe('IP 192.0.2.1.40000 > 192.0.2.2.123: UDP, length 48\n');
+  });
+
+  it('TCP application protocols other than HTTP and DNS (SSH, SMTP, …) get no payload summary', () => {
+    const ssh = tcpTo(22, [...'SSH-2.0-OpenSSH_9.2\r\n'].map((c) => c.charCodeAt(0)));
+    const { ours, ref } = both(ssh);
+    expect(ref).toContain('SSH: SSH-2.0-OpenSSH_9.2');
+    expect(ours).toBe('IP 192.0.2.1.40000 > 192.0.2.2.22: Flags [P.], seq 1:22, ack 0, win 512, length 21\n');
+  });
+
   it('IP protocols without a tcplab printer (IGMP, GRE, OSPF, …) print as ip-proto-N', () => {
     const { ours, ref } = both(igmp);
     expect(ref).toContain('igmp');
