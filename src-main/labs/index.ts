@@ -16,6 +16,9 @@ import { timeWaitReuseLab } from './time-wait-reuse';
 import { lingerAbortLab } from './linger-abort';
 import { halfOpenLab } from './half-open';
 import { keepaliveLab } from './keepalive';
+import { zeroWindowLab } from './zero-window';
+import { sillyWindowLab } from './silly-window';
+import { interactiveLab } from './interactive';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -23,6 +26,7 @@ export { LabWorld } from './world';
 
 export const labs: LabModule[] = [
   handshakeLab,
+  interactiveLab,
   fourWayCloseLab,
   halfCloseLab,
   simultaneousCloseLab,
@@ -32,6 +36,8 @@ export const labs: LabModule[] = [
   lingerAbortLab,
   halfOpenLab,
   keepaliveLab,
+  zeroWindowLab,
+  sillyWindowLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,
