@@ -321,12 +321,44 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
   const med = median(gaps) || 1;
   const pxPerUs = rowPx / med;
 
+  // Segments sent (or received) at the very same time — a burst from a simulated clock — share a
+  // key; each gets its own row within the key's band so that the arrows and labels stay apart.
+  const txOrd = new Int32Array(picked.length);
+  const rxOrd = new Int32Array(picked.length);
+  const txIdx = new Int32Array(picked.length);
+  const rxIdx = new Int32Array(picked.length).fill(-1);
+  const txCount = new Int32Array(n);
+  const rxCount = new Int32Array(n);
+  let cursor = 0;
+  const keyIndex = (t: number): number => {
+    // Mostly in time order: try the neighbourhood of the last hit before searching.
+    if (cursor < n && keyTimes[cursor] === t) return cursor;
+    if (cursor + 1 < n && keyTimes[cursor + 1] === t) return ++cursor;
+    cursor = floorIndex(keyTimes, t);
+    return cursor;
+  };
+  for (let k = 0; k < picked.length; k++) {
+    const s = data.segments[picked[k]!]!;
+    const ti = keyIndex(s.tx);
+    txIdx[k] = ti;
+    txOrd[k] = txCount[ti]!++;
+  }
+  for (let k = 0; k < picked.length; k++) {
+    const s = data.segments[picked[k]!]!;
+    if (s.rx === null) continue;
+    const ri = keyIndex(s.rx);
+    rxIdx[k] = ri;
+    rxOrd[k] = rxCount[ri]!++;
+  }
+
   const keyYs = new Float64Array(n);
   const breaks: GapBreak[] = [];
   let y = top + 16;
   let inFlight = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
+      // The previous key's band: one row per extra segment sharing its time.
+      y += Math.max(0, Math.max(txCount[i - 1]!, rxCount[i - 1]!) - 1) * minStepPx;
       const dt = gaps[i - 1]!;
       if (inFlight === 0 && dt > foldFactor * med && dt * pxPerUs > breakPx) {
         breaks.push({ y, height: breakPx, fromUs: keyTimes[i - 1]!, toUs: keyTimes[i]! });
@@ -338,21 +370,12 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
     keyYs[i] = y;
     inFlight += cover[i]!;
   }
+  if (n > 0) y += Math.max(0, Math.max(txCount[n - 1]!, rxCount[n - 1]!) - 1) * minStepPx;
   const height = y + 40;
   const partial = { keyTimes, keyYs, breaks, geometry: { top } as LadderGeometry };
-  // Segments come in time order, so a moving cursor finds most keys in a step or two; anything
-  // else falls back to the binary search.
-  let cur = 0;
-  const yOf = (t: number): number => {
-    if (cur < n && keyTimes[cur] === t) return keyYs[cur]!;
-    if (cur + 1 < n && keyTimes[cur + 1] === t) return keyYs[++cur]!;
-    const i = floorIndex(keyTimes, t);
-    if (i >= 0 && keyTimes[i] === t) {
-      cur = i;
-      return keyYs[i]!;
-    }
-    return timeToY(partial, t);
-  };
+  const yOf = (t: number): number => timeToY(partial, t);
+  const txY = (k: number): number => keyYs[txIdx[k]!]! + txOrd[k]! * minStepPx;
+  const rxY = (k: number): number => keyYs[rxIdx[k]!]! + rxOrd[k]! * minStepPx;
 
   // 3. Arrows.
   const arrows: LadderArrow[] = [];
@@ -361,21 +384,18 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
   let lost = false;
   // A lost segment ends mid-air after the typical flight (median two-sided span), at 60% across.
   const spans: number[] = [];
-  for (const i of picked) {
-    const s = data.segments[i]!;
-    if (s.rx !== null) spans.push(yOf(s.rx) - yOf(s.tx));
-    if (spans.length > 64) break;
-  }
+  for (let k = 0; k < picked.length && spans.length <= 64; k++) if (rxIdx[k]! >= 0) spans.push(rxY(k) - txY(k));
   spans.sort((p, q) => p - q);
   const typicalSpan = spans.length > 0 ? Math.max(slant, spans[spans.length >> 1]!) : rowPx;
-  for (const i of picked) {
+  for (let k = 0; k < picked.length; k++) {
+    const i = picked[k]!;
     const s = data.segments[i]!;
     const xFrom = s.dir === 0 ? lifelineA : lifelineB;
     const xTo = s.dir === 0 ? lifelineB : lifelineA;
-    const y1 = yOf(s.tx);
+    const y1 = txY(k);
     let x2 = xTo;
     let y2: number;
-    if (s.seen === 'both' && s.rx !== null) y2 = yOf(s.rx);
+    if (s.seen === 'both' && rxIdx[k]! >= 0) y2 = rxY(k);
     else if (s.seen === 'lost') {
       lost = true;
       x2 = xFrom + (xTo - xFrom) * 0.6;

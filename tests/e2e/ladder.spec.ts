@@ -95,3 +95,50 @@ test('the ladder exports download SVG with one element per segment', async ({ pa
   expect(svg.match(/class="segment /g)?.length).toBe(16);
   expect(svg).toContain('data-frame="18"');
 });
+
+test.describe('a lab run (tcplab’s own stack on both hosts)', () => {
+  let lab: Served;
+  test.beforeAll(async () => {
+    lab = await startServe(['--lab', 'handshake']);
+  });
+  test.afterAll(async () => {
+    await lab?.stop();
+  });
+
+  test('arrows slant from send to receive, states are the stack’s own, timers have lanes', async ({ page }) => {
+    await page.goto(lab.url);
+    await page.getByTestId('locale-select').selectOption('en');
+    await page.locator('[data-tab="ladder"]').click();
+    const select = page.getByTestId('conversation-select');
+    await expect(select).toContainText('192.0.2.1');
+    const segments = Number(/\((\d+) segments\)/.exec((await select.locator('option:checked').textContent()) ?? '')![1]);
+    expect(segments).toBeGreaterThan(10);
+    await page.getByTestId('zoom-fit').click();
+    await expect(page.getByTestId('ladder-svg')).toHaveAttribute('data-total-arrows', String(segments));
+    const arrows = page.getByTestId('ladder-arrow');
+    await expect(arrows).toHaveCount(segments);
+    // Two-sided: every arrow ends lower than it starts (received after it was sent).
+    const slants = await arrows.evaluateAll((els) =>
+      els.map((e) => {
+        const l = e.querySelector('line.shaft')!;
+        return Number(l.getAttribute('y2')) - Number(l.getAttribute('y1'));
+      }),
+    );
+    expect(slants.every((d) => d > 0)).toBe(true);
+    expect(await page.locator('.segment.both').count()).toBe(segments);
+    expect(await page.locator('.state.inferred').count()).toBe(0);
+    await expect(page.getByTestId('ladder-legend')).toContainText('reported by tcplab');
+    const client = await page.locator('[data-testid="ladder-state"][data-side="0"]').evaluateAll((els) =>
+      els
+        .map((e) => ({ y: Number(e.querySelector('rect')!.getAttribute('y')), s: e.getAttribute('data-state') }))
+        .sort((a, b) => a.y - b.y)
+        .map((x) => x.s),
+    );
+    expect(client.filter((s) => s !== 'CLOSED')).toEqual(['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT']);
+    expect(await page.locator('line.timer').count()).toBeGreaterThan(0);
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: resolve(artifactsDir, 'ladder-lab-handshake-fit.png') });
+    await page.getByTestId('zoom-reset').click();
+    await page.screenshot({ path: resolve(artifactsDir, 'ladder-lab-handshake.png') });
+  });
+});
