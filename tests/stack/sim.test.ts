@@ -104,3 +104,45 @@ describe('path MTU and DF', () => {
     expect(a.mtuFor(parseIpv4('192.0.2.3'))).toBe(1500);
   });
 });
+
+describe('over an impaired link (seeded, replays exactly)', () => {
+  async function lossyRun(seed: number) {
+    const impair = { loss: 0.1, delayMs: 10, jitterMs: 5, duplicate: 0.05, reorder: 0.1, reorderDelayMs: 15 };
+    const { a, b, clock } = twoStacks({ seed, aToB: impair, bToA: impair });
+    startServices(b, ['echo'], ['udp']);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      try {
+        const r = await settle(clock, a.icmp.ping('192.0.2.2', { timeoutMs: 500 }));
+        outcomes.push(`${r.sequence}:${r.rttMs.toFixed(3)}`);
+      } catch (e) {
+        outcomes.push(`x:${(e as { code: string }).code}`);
+      }
+    }
+    // A 4000-byte UDP echo needs all 3 fragments both ways: retry until one comes back.
+    const sock = a.udp.socket().connect('192.0.2.2', 7);
+    let attempts = 0;
+    let echoed: Uint8Array | null = null;
+    while (!echoed && attempts < 30) {
+      attempts++;
+      sock.send(new Uint8Array(4000).fill(attempts));
+      echoed = await settle(clock, sock.recvfrom({ timeoutMs: 200 })).then((m) => m.data, () => null);
+    }
+    return { outcomes, attempts, echoed };
+  }
+
+  it('same seed, same outcome; lost pings time out, the rest come back with RTT >= 20 ms', async () => {
+    const first = await lossyRun(11);
+    const again = await lossyRun(11);
+    expect(again.outcomes).toEqual(first.outcomes);
+    expect(again.attempts).toBe(first.attempts);
+    const lost = first.outcomes.filter((o) => o.startsWith('x:'));
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.length).toBeLessThan(20);
+    expect(new Set(lost)).toEqual(new Set(['x:ETIMEDOUT']));
+    for (const o of first.outcomes.filter((x) => !x.startsWith('x:'))) expect(Number(o.split(':')[1])).toBeGreaterThanOrEqual(20);
+    expect(first.echoed?.length).toBe(4000);
+    const other = await lossyRun(12);
+    expect(other.outcomes).not.toEqual(first.outcomes);
+  });
+});
