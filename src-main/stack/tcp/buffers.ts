@@ -76,6 +76,17 @@ export class ByteRing {
     return out;
   }
 
+  /**
+   * `length` bytes starting `offset` bytes after the head, without copying when they are
+   * contiguous in the ring. The view is only valid until the ring changes: a sender hands it to
+   * an emitter that copies it at once.
+   */
+  view(offset: number, length: number): Uint8Array {
+    const pos = (this.head + offset) % this.capacity;
+    if (pos + length <= this.capacity) return this.buf.subarray(pos, pos + length);
+    return this.peek(offset, length);
+  }
+
   /** Drops `n` bytes from the head (acknowledged data, or data the application read). */
   consume(n: number): void {
     const k = Math.min(n, this.len);

@@ -131,6 +131,8 @@ export interface TcpConnectionEnv {
   allowChallengeAck?(now: number): boolean;
   /** 32-bit random numbers (timestamp offset). */
   random?(): number;
+  /** `output` copies each segment's payload before returning (so payloads may be views of the send buffer). */
+  zeroCopyOutput?: boolean;
 }
 
 /** Notifications to the owner (socket layer, listener). All optional. */
@@ -1132,7 +1134,9 @@ export class TcpConnection {
   /** Sends [start, start+len) from the send buffer (plus FIN if asked). */
   private sendData(start: SeqNum, len: number, fin: boolean, retransmission: boolean): void {
     const offset = seqDiff(start, this.bufSeq);
-    const payload = len > 0 ? this.sendBuffer.peek(offset, len) : EMPTY;
+    // A copy only when a consumer may keep the segment (tests capture them); the layer's emitter
+    // copies at once, so it gets a zero-copy view of the ring.
+    const payload = len > 0 ? (this.env.zeroCopyOutput ? this.sendBuffer.view(offset, len) : this.sendBuffer.peek(offset, len)) : EMPTY;
     let flags = TCP_ACK;
     if (len > 0 && offset + len === this.sendBuffer.length) flags |= TCP_PSH;
     if (fin) flags |= TCP_FIN;

@@ -109,6 +109,7 @@ export class TcpLayer {
         output: (segment, causeId) => this.output(e, segment, causeId),
         allowChallengeAck: (now) => this.allowChallengeAck(now),
         random: () => this.host.random.u32(),
+        zeroCopyOutput: true, // output() serialises the segment before returning
       },
       { mss, ...this.options.config, ...config },
     );
