@@ -52,7 +52,11 @@ export class SessionRegistry implements SessionObserver {
   }
 
   open(spec: SourceSpec): SessionInfo {
-    const source = this.options.createSource(spec);
+    return this.openSource(this.options.createSource(spec));
+  }
+
+  /** Opens a session over a source made elsewhere (an upload's temporary file). */
+  openSource(source: FrameSource): SessionInfo {
     const session = new Session(this.nextId++, source, this);
     this.sessions.set(session.id, session);
     for (const sub of this.subscribers) sub.queues.set(session.id, this.newQueues());

@@ -19,6 +19,7 @@ export class Session {
   readonly probes: ProbeEvent[] = [];
   state: SessionState = 'starting';
   error: string | undefined;
+  progress: { done: number; total: number } | undefined;
   private readonly summarizer = new FrameSummarizer();
   private firstTsUs: number | undefined;
 
@@ -39,6 +40,9 @@ export class Session {
       probe: (event) => {
         this.probes.push(event);
         this.observer.onProbe(this, event);
+      },
+      progress: (done, total) => {
+        this.progress = { done, total };
       },
       done: () => this.setState('done'),
       error: (err) => {
@@ -63,6 +67,7 @@ export class Session {
       dropped,
     };
     if (this.error !== undefined) info.error = this.error;
+    if (this.progress !== undefined) info.progress = this.progress;
     return info;
   }
 

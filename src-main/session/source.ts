@@ -16,6 +16,8 @@ export interface CapturedFrame {
 export interface SourceSink {
   frame(frame: CapturedFrame): void;
   probe(event: ProbeEvent): void;
+  /** How far a file source has read, in bytes. */
+  progress(done: number, total: number): void;
   /** The source has nothing more (a file or a lab reached its end). */
   done(): void;
   error(err: Error): void;

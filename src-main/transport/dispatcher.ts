@@ -10,6 +10,7 @@ import {
 import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
+import { UploadStore } from '../session/uploads';
 import { labs } from '../session/sources/lab';
 import { conversationsOf } from '../session/conversations';
 
@@ -28,6 +29,7 @@ export interface DispatcherContext {
  * a handler (design principle 9: main validates every message it receives).
  */
 export function createDispatcher(ctx: DispatcherContext): (method: unknown, params: unknown) => Promise<unknown> {
+  const uploads = new UploadStore();
   const handlers: Handlers = {
     'app.info': () => ({
       name: 'tcplab',
@@ -43,6 +45,13 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
       return { closed: true as const };
     },
     'session.frames': ({ sessionId, from, count }) => ctx.registry.get(sessionId).summaries.slice(from - 1, from - 1 + count),
+    'upload.begin': ({ name, size }) => ({ uploadId: uploads.begin(name, size) }),
+    'upload.chunk': ({ uploadId, offset, bytes }) => ({ received: uploads.chunk(uploadId, offset, bytes) }),
+    'upload.finish': ({ uploadId }) => ctx.registry.openSource(uploads.finish(uploadId)),
+    'upload.cancel': ({ uploadId }) => {
+      uploads.cancel(uploadId);
+      return { cancelled: true as const };
+    },
     'frame.detail': ({ sessionId, frame }) => {
       const session = ctx.registry.get(sessionId);
       const captured = session.frames[frame - 1];

@@ -6,6 +6,8 @@ export default {
     demo: 'Demo capture',
     openDemo: 'Open the demo',
     labs: 'Labs',
+    captures: 'Captures',
+    close: 'Close (cancels reading)',
     noSessions: 'No sessions yet. Open the demo to see a TCP connection from SYN to FIN.',
   },
   tabs: {
@@ -92,6 +94,16 @@ export default {
     showEnd: 'Show the end',
     notInFigure: 'not drawn in RFC 9293 Figure 5',
     hint: 'Click a transition (or an edge of the diagram) to move the cursor to it and select its segment in the ladder. * = not drawn in RFC 9293 Figure 5 (e.g. an abort).',
+  },
+  capture: {
+    openFile: 'Open capture file…',
+    path: 'Path of a capture file',
+    pathPlaceholder: '/path/to/capture.pcapng',
+    open: 'Open',
+    dropHint: 'or drop a pcap/pcapng file on the window',
+    uploading: 'Sending {name}',
+    cancel: 'Cancel',
+    recent: 'Recent files',
   },
   labs: {
     choose: 'Choose a lab',

@@ -8,6 +8,8 @@ const zhCN: typeof en = {
     demo: '示例抓包',
     openDemo: '打开示例',
     labs: '实验',
+    captures: '抓包文件',
+    close: '关闭（取消读取）',
     noSessions: '还没有会话。打开示例，看一条 TCP 连接从 SYN 到 FIN 的全过程。',
   },
   tabs: {
@@ -94,6 +96,16 @@ const zhCN: typeof en = {
     showEnd: '显示结束状态',
     notInFigure: 'RFC 9293 图 5 中未画出',
     hint: '点击一个转换（或图中的一条边）可将光标移到该处，并在时序图中选中对应报文段。* = RFC 9293 图 5 中未画出（例如中止）。',
+  },
+  capture: {
+    openFile: '打开抓包文件…',
+    path: '抓包文件路径',
+    pathPlaceholder: '/路径/capture.pcapng',
+    open: '打开',
+    dropHint: '或把 pcap/pcapng 文件拖到窗口上',
+    uploading: '正在发送 {name}',
+    cancel: '取消',
+    recent: '最近打开',
   },
   labs: {
     choose: '选择实验',

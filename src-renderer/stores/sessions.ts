@@ -103,8 +103,24 @@ export const useSessionsStore = defineStore('sessions', () => {
 
   const openDemo = () => open({ kind: 'demo' });
 
+  /** Shows a session that main opened on another request's behalf (an upload). */
+  function adopt(info: SessionInfo): void {
+    ensure(info);
+    selectedId.value = info.id;
+    triggerRef(sessions);
+  }
+
+  /** Closes a session (also how a long file read is cancelled). */
+  async function close(id: number): Promise<void> {
+    if (!api) return;
+    await api['session.close']({ sessionId: id });
+    sessions.value.delete(id);
+    if (selectedId.value === id) selectedId.value = sessions.value.keys().next().value ?? null;
+    triggerRef(sessions);
+  }
+
   const selected = computed(() => (selectedId.value === null ? null : (sessions.value.get(selectedId.value) ?? null)));
   const list = computed(() => [...sessions.value.values()].map((s) => s.info));
 
-  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, api: () => api };
+  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, adopt, close, api: () => api };
 });

@@ -10,6 +10,9 @@ import { s, type Infer } from './schema';
 
 const sessionId = s.int(1, 1_000_000);
 
+/** Largest chunk of an upload; the WebSocket transport's message limit leaves room for it. */
+export const UPLOAD_CHUNK_BYTES = 512 * 1024;
+
 /** What a session reads from. Later issues add lab, tap and interface sources. */
 export const sourceSpecSchema = s.tagged('kind', {
   demo: s.object({ kind: s.literal('demo') }),
@@ -38,6 +41,14 @@ export const requestSchemas = {
   'session.close': s.object({ sessionId }),
   'session.frames': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
   'frame.detail': s.object({ sessionId, frame: s.int(1) }),
+  /**
+   * A capture sent from the renderer (drag and drop, file picker) in chunks of at most 512 KiB,
+   * written to a temporary file in main, then opened like any file (streamed, with progress).
+   */
+  'upload.begin': s.object({ name: s.string({ maxLength: 255, minLength: 1 }), size: s.int(0, 64 * 2 ** 30) }),
+  'upload.chunk': s.object({ uploadId: s.int(1), offset: s.int(0), bytes: s.bytes(UPLOAD_CHUNK_BYTES) }),
+  'upload.finish': s.object({ uploadId: s.int(1) }),
+  'upload.cancel': s.object({ uploadId: s.int(1) }),
   /** The session's TCP conversations (tcp.stream), from the passive analysis. */
   'conversation.list': s.object({ sessionId }),
   /** One conversation's segments, states and timers for the ladder and the state machine. */
@@ -71,6 +82,10 @@ export interface RequestResults {
   'session.close': { closed: true };
   'session.frames': FrameSummary[];
   'frame.detail': FrameDetail;
+  'upload.begin': { uploadId: number };
+  'upload.chunk': { received: number };
+  'upload.finish': SessionInfo;
+  'upload.cancel': { cancelled: true };
   'conversation.list': ConversationInfo[];
   'conversation.ladder': LadderData;
 }

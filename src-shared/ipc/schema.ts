@@ -91,6 +91,13 @@ export const s = {
   optional<T>(inner: Schema<T>): Schema<T | undefined> {
     return schema(`${inner.description} (optional)`, (v, p) => (v === undefined ? undefined : inner.parse(v, p)));
   },
+  bytes(maxLength: number): Schema<Uint8Array> {
+    const desc = `bytes (at most ${maxLength})`;
+    return schema(desc, (v, p) => {
+      if (!(v instanceof Uint8Array) || v.length > maxLength) throw new SchemaError(p, desc, describe(v));
+      return v;
+    });
+  },
   /** A plain object with exactly these keys (unknown keys are rejected: they are bugs or probes). */
   object<Shape extends Record<string, Schema<unknown>>>(shape: Shape): Schema<ObjectOf<Shape>> {
     const keys = Object.keys(shape);

@@ -53,6 +53,8 @@ export interface SessionInfo {
   /** Events the bounded queues had to drop for this session (shown, never silent). */
   dropped: number;
   error?: string;
+  /** How far a file source has read: bytes done of total (absent for live sources). */
+  progress?: { done: number; total: number };
 }
 
 export interface SessionStatus extends SessionInfo {

@@ -63,10 +63,9 @@ describe('sessions', () => {
     expect(session.probes.length).toBeGreaterThan(0);
   });
 
-  it('report a damaged or missing file as a session error, not a crash', async () => {
+  it('refuse a missing file at once, with no session made', () => {
     registry = new SessionRegistry({ createSource });
-    const info = registry.open({ kind: 'file', path: '/nonexistent/capture.pcap' });
-    await until(() => registry!.get(info.id).state === 'error');
-    expect(registry.get(info.id).error).toContain('cannot open /nonexistent/capture.pcap');
+    expect(() => registry!.open({ kind: 'file', path: '/nonexistent/capture.pcap' })).toThrow('cannot open /nonexistent/capture.pcap: no such file');
+    expect(registry.list()).toEqual([]);
   });
 });

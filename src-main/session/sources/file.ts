@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AsyncCaptureReader, type CaptureRecord } from '../../capture';
 import type { SourceKind } from '@shared/model/frames';
@@ -15,12 +16,15 @@ export class FileSource implements FrameSource {
   readonly label: string;
   private stopped = false;
 
+  private readonly onStop: (() => void) | undefined;
+
   constructor(
     private readonly path: string,
-    opts: { kind?: SourceKind; label?: string } = {},
+    opts: { kind?: SourceKind; label?: string; onStop?: () => void } = {},
   ) {
     this.kind = opts.kind ?? 'file';
     this.label = opts.label ?? basename(path);
+    this.onStop = opts.onStop;
   }
 
   start(sink: SourceSink): void {
@@ -29,18 +33,24 @@ export class FileSource implements FrameSource {
 
   stop(): void {
     this.stopped = true;
+    this.onStop?.();
   }
 
   private async run(sink: SourceSink): Promise<void> {
     let reader: AsyncCaptureReader | undefined;
     try {
       reader = await AsyncCaptureReader.open(this.path);
+      const total = (await stat(this.path)).size;
       let n = 0;
       for await (const record of reader) {
         if (this.stopped) return;
         sink.frame(toFrame(record));
-        if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        if (++n % YIELD_EVERY === 0) {
+          sink.progress(record.fileOffset, total);
+          await new Promise((r) => setImmediate(r));
+        }
       }
+      sink.progress(total, total);
       sink.done();
     } catch (err) {
       sink.error(err as Error);

@@ -1,4 +1,5 @@
-import type { SourceSpec } from '@shared/ipc/contract';
+import { existsSync } from 'node:fs';
+import { RpcError, type SourceSpec } from '@shared/ipc/contract';
 import type { FrameSource } from '../source';
 import type { LabParams } from '../../labs';
 import { createDemoSource } from './demo';
@@ -21,6 +22,8 @@ export function createSource(spec: SourceSpec): FrameSource {
     case 'demo':
       return createDemoSource();
     case 'file':
+      // Refuse at once, so no session is made for a path that is not there.
+      if (!existsSync(spec.path)) throw new RpcError('ENOENT', `cannot open ${spec.path}: no such file`);
       return new FileSource(spec.path);
     case 'lab':
       return new LabSource(spec.name, labOverrides(spec.params ?? {}));
