@@ -52,7 +52,10 @@ const mbit = (datagrams: number, size: number): string => ((datagrams * size * 8
 
 interface UdpRun {
   sent: number;
+  /** Datagrams the receiving UDP layer processed. */
   received: number;
+  /** Kernel only: datagrams dropped because the reader's socket buffer was full. */
+  bufferDrops?: number;
 }
 const pct = (lost: number, total: number): string => (total > 0 ? `${((100 * lost) / total).toFixed(1)} %` : 'n/a');
 
@@ -92,7 +95,10 @@ export default async function stackBench() {
       const sent = await udpBlast(pair.a, pair.addrB, size);
       await new Promise((r) => setTimeout(r, 300));
       const after = await udpSnmp(pair.b);
-      vethUdp.push({ sent, received: after.InDatagrams! - before.InDatagrams! });
+      // InDatagrams counts datagrams queued to the socket, RcvbufErrors those the UDP layer processed
+      // but could not queue because socat reads too slowly: together, what the kernel's UDP took in.
+      const bufferDrops = after.RcvbufErrors! - before.RcvbufErrors!;
+      vethUdp.push({ sent, received: after.InDatagrams! - before.InDatagrams! + bufferDrops, bufferDrops });
     }
     sink.kill('SIGKILL');
   } finally {
@@ -111,17 +117,18 @@ export default async function stackBench() {
         const k = vethUdp[i]!;
         const label = `UDP ${size} B${size > DATAGRAM ? ' (6 fragments)' : ''}`;
         return [
-          [`${label}: datagrams/s received`, perSec(t.received), perSec(k.received), ratio(t.received, k.received)],
-          [`${label}: Mbit/s received`, mbit(t.received, size), mbit(k.received, size), ratio(t.received, k.received)],
+          [`${label}: datagrams/s through the UDP layer`, perSec(t.received), perSec(k.received), ratio(t.received, k.received)],
+          [`${label}: Mbit/s through the UDP layer`, mbit(t.received, size), mbit(k.received, size), ratio(t.received, k.received)],
           [`${label}: sent by socat, datagrams/s`, perSec(t.sent), perSec(k.sent), ratio(t.sent, k.sent)],
-          [`${label}: lost on the way`, pct(t.sent - t.received, t.sent), pct(k.sent - k.received, k.sent), ''],
+          [`${label}: lost before the UDP layer`, pct(t.sent - t.received, t.sent), pct(k.sent - k.received, k.sent), ''],
+          [`${label}: kernel only: dropped at socat's full socket buffer`, '', pct(k.bufferDrops ?? 0, k.sent), ''],
         ];
       }),
     ],
     notes: [
       `Each load runs ${SECONDS} s. ping -f sends the next request when a reply arrives (or every 10 ms), so replies/s measures round trips.`,
       'tcplab reads the TAP in a worker thread (poll + batched reads) and answers on the main thread; the kernel answers in softirq context.',
-      'UDP: "received" is what reached the receiver: tcplab\'s discard service (udp.rx.datagrams), or the kernel\'s UDP InDatagrams (queued to the socket of `socat -u UDP-RECV:9 /dev/null`). The senders are not rate-limited, so each sends as fast as its CPU share allows; losses are the TAP queue (tcplab) or socket-buffer overruns (kernel, RcvbufErrors). A lost fragment loses its whole 8192-byte datagram.',
+      'UDP: "through the UDP layer" is tcplab\'s udp.rx.datagrams (its discard service consumes them in the stack), and for the kernel UDP InDatagrams + RcvbufErrors of /proc/net/snmp (what its UDP layer took in, whether or not the reader, `socat -u UDP-RECV:9 /dev/null`, kept up). The senders (`socat -u -b SIZE /dev/zero UDP:…`) are not rate-limited: each sends as fast as its CPU share allows. tcplab loses datagrams when the TAP queue overflows before its reader drains it; a lost fragment loses its whole 8192-byte datagram.',
       'The machine is shared (2 cores): absolute numbers vary between runs; the ratios are from the same run.',
     ],
   };
