@@ -91,23 +91,39 @@ export class Conversation {
   ) {
     this.firstTimeNs = this.lastTimeNs = this.prevTimeNs = timeNs;
     this.firstFrame = this.lastFrame = frame;
+    this.sideA = ipA * 65536 + portA;
+    this.sideB = ipB * 65536 + portB;
   }
+
+  /** ip * 65536 + port of each endpoint (lookup keys). */
+  readonly sideA: number;
+  readonly sideB: number;
 
   flowOf(srcIp: number, srcPort: number): Flow {
     return srcIp === this.ipA && srcPort === this.portA ? this.a : this.b;
   }
 }
 
+/**
+ * Conversations by 5-tuple without building strings: each side as ip * 65536 + port (< 2^48,
+ * exact in a double), the lower side first, in two levels of Map.
+ */
 /** What one push() decided, beside the row it wrote. */
 export interface PushResult {
   row: number;
   conversation: Conversation;
 }
 
-function tupleKey(srcIp: number, srcPort: number, dstIp: number, dstPort: number): string {
-  // Direction-independent: the lower (ip, port) first.
-  if (srcIp < dstIp || (srcIp === dstIp && srcPort <= dstPort)) return `${srcIp}:${srcPort}-${dstIp}:${dstPort}`;
-  return `${dstIp}:${dstPort}-${srcIp}:${srcPort}`;
+class TupleMap {
+  private readonly outer = new Map<number, Map<number, Conversation>>();
+  get(lo: number, hi: number): Conversation | undefined {
+    return this.outer.get(lo)?.get(hi);
+  }
+  set(lo: number, hi: number, c: Conversation): void {
+    let inner = this.outer.get(lo);
+    if (inner === undefined) this.outer.set(lo, (inner = new Map()));
+    inner.set(hi, c);
+  }
 }
 
 /** Unwraps a raw sequence number into the flow's relative, monotonic (64-bit-like) space. */
@@ -122,7 +138,9 @@ function unwrapRel(flow: Flow, raw: number): number {
 export class TcpAnalyzer {
   readonly store: SegmentStore;
   readonly conversations: Conversation[] = [];
-  private readonly byTuple = new Map<string, Conversation>();
+  private readonly byTuple = new TupleMap();
+  /** The conversation of the latest segment pushed. */
+  lastConversation: Conversation | undefined;
   private originSec = -1;
 
   constructor(opts: { initialRows?: number } = {}) {
@@ -140,15 +158,28 @@ export class TcpAnalyzer {
     return this.originSec < 0 ? 0 : this.originSec;
   }
 
-  /** Analyses one segment; frames must come in capture order. */
+  /** Analyses one segment (frames in capture order): the row it wrote and its conversation. */
   push(p: TcpSegmentInput): PushResult {
+    const row = this.pushRow(p);
+    return { row, conversation: this.lastConversation! };
+  }
+
+  /** push() without the result object, for the hot loop over a file. */
+  pushRow(p: TcpSegmentInput): number {
     const now = this.timeOf(p.tsSec, p.tsNsec);
     const flags = p.flags;
-    const key = tupleKey(p.srcIp, p.srcPort, p.dstIp, p.dstPort);
-    let conv = this.byTuple.get(key);
+    const sideS = p.srcIp * 65536 + p.srcPort;
+    const sideD = p.dstIp * 65536 + p.dstPort;
+    const lo = sideS <= sideD ? sideS : sideD;
+    const hi = sideS <= sideD ? sideD : sideS;
+    let conv = this.lastConversation;
+    // Consecutive segments are usually of the same conversation: skip the map then.
+    if (conv === undefined || !((conv.sideA === sideS && conv.sideB === sideD) || (conv.sideA === sideD && conv.sideB === sideS))) {
+      conv = this.byTuple.get(lo, hi);
+    }
     let isNew = false;
     if (conv === undefined) {
-      conv = this.newConversation(key, p, now);
+      conv = this.newConversation(lo, hi, p, now);
       isNew = true;
     }
     let fwd = conv.flowOf(p.srcIp, p.srcPort);
@@ -161,7 +192,7 @@ export class TcpAnalyzer {
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet) {
       if (p.seq !== fwd.baseSeq) {
         const old = conv;
-        conv = this.newConversation(key, p, now);
+        conv = this.newConversation(lo, hi, p, now);
         conv.previousStream = old.stream;
         conv.reusedPorts = true;
         conv.completeness = COMPLETENESS_SYNSENT;
@@ -398,7 +429,7 @@ export class TcpAnalyzer {
           w++;
         }
       }
-      fr.length = sq.length = nx.length = tm.length = w;
+      if (w !== fr.length) fr.length = sq.length = nx.length = tm.length = w;
     }
 
     // BYTES IN FLIGHT (packet-tcp.c, payload-based method, the default).
@@ -526,13 +557,14 @@ export class TcpAnalyzer {
     }
 
     this.tcplabExtras(conv, fwd, rev, p, row, now, dir);
-    return { row, conversation: conv };
+    this.lastConversation = conv;
+    return row;
   }
 
-  private newConversation(key: string, p: TcpSegmentInput, now: number): Conversation {
+  private newConversation(lo: number, hi: number, p: TcpSegmentInput, now: number): Conversation {
     const c = new Conversation(this.conversations.length, p.srcIp, p.srcPort, p.dstIp, p.dstPort, now, p.frame);
     this.conversations.push(c);
-    this.byTuple.set(key, c);
+    this.byTuple.set(lo, hi, c);
     return c;
   }
 
@@ -648,7 +680,7 @@ export class TcpAnalyzer {
 /** Batch mode: the same loop as pushing the segments one by one. */
 export function analyzeSegments(inputs: Iterable<TcpSegmentInput>, opts: { initialRows?: number } = {}): TcpAnalyzer {
   const an = new TcpAnalyzer(opts);
-  for (const p of inputs) an.push(p);
+  for (const p of inputs) an.pushRow(p);
   return an;
 }
 

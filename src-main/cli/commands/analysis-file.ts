@@ -6,7 +6,7 @@
 import { CaptureReader } from '../../capture/reader';
 import { decodePacket } from '@shared/wire/decode';
 import { TcpAnalyzer } from '@shared/analysis/analyzer';
-import { segmentFromDecoded } from '@shared/analysis/input';
+import { segmentFromDecoded, segmentFromFrame } from '@shared/analysis/input';
 
 export interface FileAnalysis {
   analyzer: TcpAnalyzer;
@@ -24,10 +24,14 @@ export function analyzeCaptureFile(path: string, opts: { maxFrames?: number } = 
   try {
     for (let r = reader.next(); r !== null; r = reader.next()) {
       frames++;
-      const pkt = decodePacket(r.linkType, r.data, r.originalLength);
-      const seg = segmentFromDecoded(pkt, r.index + 1, r.tsSec, r.tsNsec, r.fileOffset);
+      // Wire's views for the clean common case; the full decode for anything else.
+      let seg = segmentFromFrame(r.linkType, r.data, r.originalLength, r.index + 1, r.tsSec, r.tsNsec, r.fileOffset);
+      if (seg === undefined) {
+        const pkt = decodePacket(r.linkType, r.data, r.originalLength);
+        seg = segmentFromDecoded(pkt, r.index + 1, r.tsSec, r.tsNsec, r.fileOffset);
+      }
       if (seg === null) skipped++;
-      else analyzer.push(seg);
+      else analyzer.pushRow(seg);
       if (opts.maxFrames !== undefined && frames >= opts.maxFrames) break;
     }
   } finally {
