@@ -149,3 +149,31 @@ describe('backlog and SYN flood', () => {
     expect(c2done).toBe(true);
   });
 });
+
+describe('ICMP errors (RFC 5927, RFC 1122 §4.2.3.9)', () => {
+  it('port unreachable quoting our SYN aborts the connect with ECONNREFUSED; an out-of-window quote is ignored', async () => {
+    const net = new SimNet(6, { loss: 1 }); // nothing reaches B: only the ICMP error answers
+    const a = net.addHost(A);
+    net.addHost(B);
+    const s = a.socket();
+    let errno: string | null = null;
+    const p = s.connect(B, 7777).catch((e: { code: string }) => (errno = e.code));
+    await net.runUntil(() => false, 10);
+    const conn = s.connection!;
+    const quote = (seqNo: number) => {
+      const t = new Uint8Array(8);
+      new DataView(t.buffer).setUint16(0, conn.endpoints.localPort);
+      new DataView(t.buffer).setUint16(2, 7777);
+      new DataView(t.buffer).setUint32(4, seqNo >>> 0);
+      return t;
+    };
+    const report = (seqNo: number) => ({ type: 3, code: 3, errno: 'ECONNREFUSED' as const, quotedSrc: A, quotedDst: B, quotedProtocol: 6, quotedTransport: quote(seqNo), causeId: 0 });
+    a.tcp.icmpError(report(conn.iss + 100_000));
+    expect(conn.state).toBe('SYN-SENT');
+    expect(a.counters.get('tcp.icmp.out-of-window')).toBe(1);
+    a.tcp.icmpError(report(conn.iss));
+    await net.runUntil(() => errno !== null, 100);
+    await p;
+    expect(errno).toBe('ECONNREFUSED');
+  });
+});

@@ -96,7 +96,7 @@ export class SimNet {
     }
     const copies = im.duplicate && r.next() < im.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      let payload = req.payload.slice();
+      const payload = req.payload.slice();
       if (im.corrupt && r.next() < im.corrupt) {
         const at = r.int(payload.length);
         payload[at] = payload[at]! ^ (1 + r.int(255));

@@ -162,6 +162,27 @@ describe('socket API', () => {
     expect(() => a.socket().shutdown('SHUT_WR')).toThrowError(/ENOTCONN/);
   });
 
+  it('SO_LINGER with a timeout: close() returns once the FIN is acknowledged', async () => {
+    const net = new SimNet(9, { delayMs: 50 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 85);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 85));
+    await settle(net, acc);
+    await settle(net, cli.send(new Uint8Array(20_000)));
+    cli.setsockopt('SO_LINGER', { onoff: true, linger: 5 });
+    const t0 = net.clock.now();
+    await settle(net, cli.close());
+    // At least one round trip (100 ms) for the data and FIN to be acknowledged, well under 5 s.
+    expect(net.clock.now() - t0).toBeGreaterThanOrEqual(100);
+    expect(net.clock.now() - t0).toBeLessThan(5000);
+    expect(['FIN-WAIT-2', 'TIME-WAIT']).toContain(cli.state);
+  });
+
   it('setsockopt/getsockopt round-trip and reject bad values', () => {
     const net = new SimNet(6);
     const a = net.addHost(A);
