@@ -230,6 +230,20 @@ for (let f = 0; f < 256; f++) {
 const PAD2: string[] = [];
 for (let i = 0; i < 100; i++) PAD2.push(i < 10 ? `0${i}` : String(i));
 
+const HEX_DIGITS = Uint8Array.from([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
+
+const HEX_CHARS = [...'0123456789abcdef'];
+
+/** bittok2str(ip_frag_values) for the three flag bits (RF, DF, MF) in header order. */
+const IP_FLAG_TEXT: string[] = [];
+for (let bits = 0; bits < 8; bits++) {
+  const parts: string[] = [];
+  if (bits & 1) parts.push('+');
+  if (bits & 2) parts.push('DF');
+  if (bits & 4) parts.push('rsvd');
+  IP_FLAG_TEXT.push(parts.length ? parts.join(', ') : 'none');
+}
+
 const PAD3: string[] = [];
 for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
 
@@ -496,6 +510,42 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.put(': ');
   }
 
+  /** Lowercase hex without padding (printf %x). */
+  private hex(n: number): void {
+    if (n < 16) {
+      this.put(HEX_CHARS[n]!);
+      return;
+    }
+    this.put(n.toString(16));
+  }
+
+  /** Four lowercase hex digits. */
+  private hex4(n: number): void {
+    if (this.pos + 4 > this.out.length) this.grow(4);
+    const b = this.out;
+    const p = this.pos;
+    for (let i = 3; i >= 0; i--) {
+      b[p + i] = HEX_DIGITS[n & 15]!;
+      n >>>= 4;
+    }
+    this.pos = p + 4;
+  }
+
+  /** The MAC address at frame offset i as aa:bb:cc:dd:ee:ff (caller checked the length). */
+  private macBytes(i: number): void {
+    if (this.pos + 17 > this.out.length) this.grow(17);
+    const b = this.out;
+    const d = this.d;
+    let p = this.pos;
+    for (let k = 0; k < 6; k++) {
+      const v = d[i + k]!;
+      if (k > 0) b[p++] = 58;
+      b[p++] = HEX_DIGITS[v >> 4]!;
+      b[p++] = HEX_DIGITS[v & 15]!;
+    }
+    this.pos = p;
+  }
+
   /** GET_IPADDR_STRING straight into the output. */
   private ipDigits(i: number): void {
     if (i + 4 > this.end) throw TRUNC;
@@ -690,10 +740,16 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
   }
 
+  private readonly etherTypeTexts = new Map<number, string>();
+
   private etherTypeText(type: number): string {
-    const name = ETHERTYPES[type];
-    if (this.qflag) return name ?? `Unknown Ethertype (0x${hex4(type)})`;
-    return `ethertype ${name ?? 'Unknown'} (0x${hex4(type)})`;
+    let text = this.etherTypeTexts.get(type);
+    if (text === undefined) {
+      const name = ETHERTYPES[type];
+      text = this.qflag ? (name ?? `Unknown Ethertype (0x${hex4(type)})`) : `ethertype ${name ?? 'Unknown'} (0x${hex4(type)})`;
+      if (this.etherTypeTexts.size < 1024) this.etherTypeTexts.set(type, text);
+    }
+    return text;
   }
 
   private ether(origLength: number): void {
@@ -708,7 +764,12 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.llHdrLen = caplenAll;
       return;
     }
-    if (this.eflag) this.put(`${macToString(this.d, 6)} > ${macToString(this.d, 0)}, `);
+    if (this.eflag) {
+      this.macBytes(6);
+      this.put(' > ');
+      this.macBytes(0);
+      this.put(', ');
+    }
     let type = this.u16(12);
     let off = 14;
     let length = origLength - 14;
@@ -748,7 +809,12 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     if (this.eflag) {
       this.put(this.etherTypeText(type));
-      this.put(printedLength ? ', ' : `, length ${origLength}: `);
+      if (printedLength) this.put(', ');
+      else {
+        this.put(', length ');
+        this.num(origLength);
+        this.put(': ');
+      }
     }
     if (!this.etherTypePrint(type, off, length, caplen)) {
       if (!this.eflag) this.put(`${this.macPair()}, ${this.etherTypeText(type)}, length ${origLength}: `);
@@ -1027,7 +1093,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const proto = this.u8(off + 9);
     if (this.vflag) {
       const tos = this.u8(off + 1);
-      this.put(`(tos 0x${tos.toString(16)}`);
+      this.put('(tos 0x');
+      this.hex(tos);
       switch (tos & 3) {
         case 1:
           this.put(',ECT(1)');
@@ -1044,16 +1111,13 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.put(', ttl ');
         this.num(ttl);
       }
-      let flags = '';
-      if (ipOff & 0x2000) flags = '+';
-      if (ipOff & 0x4000) flags += flags ? ', DF' : 'DF';
-      if (ipOff & 0x8000) flags += flags ? ', rsvd' : 'rsvd';
+      const flags = IP_FLAG_TEXT[ipOff >>> 13]!;
       this.put(', id ');
       this.num(this.u16(off + 4));
       this.put(', offset ');
       this.num((ipOff & 0x1fff) * 8);
       this.put(', flags [');
-      this.put(flags || 'none');
+      this.put(flags);
       this.put('], proto ');
       this.put(IPPROTO_NAMES[proto] ?? 'unknown');
       this.put(' (');
@@ -1551,8 +1615,13 @@ export class TcpdumpPrinter implements DnsPrinterHost {
           pseudoHeaderSum(this.u32(ipOff + 12), this.u32(ipOff + 16), 6, length),
         );
         const field = this.u16(off + 16);
-        this.put(`, cksum 0x${hex4(field)}`);
-        if (sum !== 0) this.put(` (incorrect -> 0x${hex4(checksumShouldBe(field, sum))})`);
+        this.put(', cksum 0x');
+        this.hex4(field);
+        if (sum !== 0) {
+          this.put(' (incorrect -> 0x');
+          this.hex4(checksumShouldBe(field, sum));
+          this.put(')');
+        }
         else this.put(' (correct)');
       }
     }
