@@ -204,6 +204,31 @@ export class CaptureDecoder {
     }
   }
 
+  /**
+   * Makes `buf[pos, end)` (whose first byte is at file offset `base + pos`) the window, for a
+   * driver that reads ahead into a second buffer. The unread bytes must already be in it.
+   */
+  swapBuffer(buf: Uint8Array, pos: number, end: number, base: number): void {
+    this.buf = buf;
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = pos;
+    this.end = end;
+    this.base = base;
+  }
+
+  /** Appends bytes after the window, compacting and growing the buffer as needed. */
+  appendBytes(src: Uint8Array): void {
+    this.makeRoom();
+    if (this.end + src.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.end + src.length, this.buf.length));
+      grown.set(this.buf.subarray(0, this.end));
+      this.buf = grown;
+      this.dv = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    }
+    this.buf.set(src, this.end);
+    this.end += src.length;
+  }
+
   /** Records an I/O failure so that later calls rethrow it. */
   failIo(cause: unknown): CaptureFileError {
     const msg = cause instanceof Error ? cause.message : String(cause);

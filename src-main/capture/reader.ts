@@ -216,6 +216,9 @@ export class CaptureReader extends ReaderBase implements Iterable<CaptureRecord>
   }
 }
 
+/** Bytes in front of a read-ahead chunk for the unread tail of the previous buffer. */
+const HEADROOM = 256 * 1024;
+
 /** A byte source for the async reader. */
 type AsyncSource =
   | { kind: 'file'; handle: FileHandle }
@@ -273,10 +276,57 @@ export class AsyncCaptureReader extends ReaderBase implements AsyncIterable<Capt
     }
   }
 
+  /**
+   * Read-ahead for files: while the decoder parses one buffer, the next chunk is read into a
+   * second one on libuv's thread pool, so the kernel's copy overlaps the parsing. The unread
+   * tail of a buffer (at most HEADROOM bytes) is copied in front of the new chunk.
+   */
+  private spare: Uint8Array | undefined;
+  private inflight: Promise<number> | undefined;
+
+  private startReadAhead(handle: FileHandle): void {
+    const spare = (this.spare ??= new Uint8Array(this.dec.buf.length));
+    const head = Math.min(HEADROOM, spare.length >>> 2);
+    const p = handle.read(spare, head, spare.length - head, null).then((r) => r.bytesRead);
+    p.catch(() => undefined); // awaited in fill(); this only avoids an unhandled rejection on close()
+    this.inflight = p;
+  }
+
+  private async fillFromReadAhead(handle: FileHandle): Promise<void> {
+    const dec = this.dec;
+    let n: number;
+    try {
+      n = await this.inflight!;
+    } catch (cause) {
+      throw dec.failIo(cause);
+    } finally {
+      this.inflight = undefined;
+    }
+    if (n === 0) {
+      dec.eof = true;
+      return;
+    }
+    const spare = this.spare!;
+    const head = Math.min(HEADROOM, spare.length >>> 2);
+    const leftover = dec.end - dec.pos;
+    if (leftover <= head) {
+      const start = head - leftover;
+      spare.set(dec.buf.subarray(dec.pos, dec.end), start);
+      const old = dec.buf;
+      dec.swapBuffer(spare, start, head + n, dec.base + dec.pos - start);
+      this.spare = old.length > 0 ? old : undefined;
+    } else {
+      // A block longer than the headroom: append to the current buffer (which may grow).
+      dec.appendBytes(spare.subarray(head, head + n));
+    }
+    this.startReadAhead(handle);
+  }
+
   private async fill(): Promise<void> {
     const dec = this.dec;
-    dec.makeRoom();
     const src = this.src;
+    if (src?.kind === 'file' && this.inflight) return this.fillFromReadAhead(src.handle);
+    dec.makeRoom();
     if (!src) {
       dec.eof = true;
       return;
@@ -290,6 +340,11 @@ export class AsyncCaptureReader extends ReaderBase implements AsyncIterable<Capt
             return;
           }
           dec.end += bytesRead;
+          if (!dec.priming) {
+            // From the first records on, read ahead into a second buffer.
+            this.startReadAhead(src.handle);
+            return;
+          }
         } else {
           if (!src.pending) {
             const n = await src.it.next();
@@ -362,6 +417,9 @@ export class AsyncCaptureReader extends ReaderBase implements AsyncIterable<Capt
   async close(): Promise<void> {
     const src = this.src;
     this.src = undefined;
+    if (this.inflight) await this.inflight.catch(() => undefined);
+    this.inflight = undefined;
+    this.spare = undefined;
     if (src?.kind === 'file' && this.ownsSource) await src.handle.close().catch(() => undefined);
   }
 }
