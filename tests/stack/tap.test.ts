@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { missing, title } from '../support/requirements';
-import { uniqueSuffix } from '../support/netns';
+import { sh, uniqueSuffix } from '../support/netns';
 import { TapDevice, TapError } from '../../src-main/link/tap';
+
+/** Opens a TAP in a child process running as `nobody` (uid 65534, no capabilities). */
+function openAsNobody(name: string, create = false): { ok: boolean; code?: string; message?: string } {
+  const out = execFileSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', 'tests/stack/fixtures/tap-open.ts', name, ...(create ? ['--create'] : [])],
+    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', TSX_TSCONFIG_PATH: 'tsconfig.node.json' }, timeout: 30_000 },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as { ok: boolean; code?: string; message?: string };
+}
 
 const why = missing('root', 'tun');
 
@@ -32,5 +43,29 @@ describe.skipIf(why !== null)(title(why, 'TAP device errors'), () => {
     await expect(TapDevice.open(name)).rejects.toMatchObject({ code: 'ENODEV' });
     const again = await TapDevice.open(name, { create: true });
     await again.close();
+  });
+});
+
+describe.skipIf(why !== null)(title(why, 'TAP permissions (as an unprivileged user)'), () => {
+  it('creating a TAP without CAP_NET_ADMIN: EPERM with the one-time fix', () => {
+    const r = openAsNobody(`nx${uniqueSuffix()}`, true);
+    expect(r).toMatchObject({ ok: false, code: 'EPERM' });
+    expect(r.message).toMatch(/needs CAP_NET_ADMIN.*\n\s+sudo ip tuntap add dev nx\w+ mode tap user \$USER/);
+  });
+
+  it("another user's persistent TAP: EPERM; one made with `user nobody`: attaches", () => {
+    const theirs = `tlp${uniqueSuffix()}`;
+    const mine = `tlq${uniqueSuffix()}`;
+    sh('ip', ['tuntap', 'add', 'dev', theirs, 'mode', 'tap', 'user', 'root']);
+    sh('ip', ['tuntap', 'add', 'dev', mine, 'mode', 'tap', 'user', 'nobody']);
+    try {
+      const denied = openAsNobody(theirs);
+      expect(denied).toMatchObject({ ok: false, code: 'EPERM' });
+      expect(denied.message).toMatch(/belongs to another user/);
+      expect(openAsNobody(mine)).toEqual({ ok: true });
+    } finally {
+      sh('ip', ['tuntap', 'del', 'dev', theirs, 'mode', 'tap']);
+      sh('ip', ['tuntap', 'del', 'dev', mine, 'mode', 'tap']);
+    }
   });
 });
