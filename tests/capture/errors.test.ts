@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SeededRandom } from '../../src-shared/sim/random';
 import {
+  AsyncCaptureReader,
   CaptureFileError,
   CaptureReader,
   encodePcap,
@@ -57,6 +59,37 @@ describe('truncated files yield every complete record, then a truncation error',
       }
     });
   }
+
+  it('async file reader (with read-ahead) agrees with the in-memory reader on cut files', async () => {
+    const rnd = new SeededRandom(7);
+    const many = Array.from({ length: 400 }, (_, i) => ({ data: frame(60 + rnd.int(1455), i), tsSec: i, tsNsec: 0 }));
+    const dir = mkdtempSync(join(tmpdir(), 'tcplab-cut-'));
+    try {
+      for (const format of ['pcap', 'pcapng'] as const) {
+        const bytes = format === 'pcap' ? encodePcap(many, { linkType: 1 }) : encodePcapng(many, { interfaces: [{ linkType: 1 }] });
+        for (let k = 0; k < 25; k++) {
+          const cut = k === 0 ? bytes.length : 24 + rnd.int(bytes.length - 24);
+          const part = bytes.subarray(0, cut);
+          const expected = readCaptureSync(part);
+          const path = join(dir, `cut.${format}`);
+          writeFileSync(path, part);
+          const got: number[] = [];
+          let error: unknown;
+          try {
+            await (await AsyncCaptureReader.open(path, { chunkBytes: 65536 })).forEach((r) => {
+              got.push(r.fileOffset, r.capturedLength, r.data[r.capturedLength - 1]!);
+            });
+          } catch (e) {
+            error = e;
+          }
+          expect(got).toEqual(expected.records.flatMap((r) => [r.fileOffset, r.capturedLength, r.data[r.capturedLength - 1]!]));
+          expect((error as Error | undefined)?.message).toBe(expected.error?.message);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('names the offset and both lengths', () => {
     const bytes = encodePcap([{ data: frame(1514), tsSec: 1, tsNsec: 0 }], { linkType: 1 });
