@@ -209,6 +209,7 @@ export class Stack {
     this.arp.close();
     this.ipv4.close();
     this.icmp.close();
+    this.udp.close();
     this.tcp.close();
     if (opts.closeDevices ?? true) await Promise.all(this.interfaces.map((i) => i.device.close()));
   }

@@ -242,6 +242,7 @@ export class UdpSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.layer.sockets.delete(this);
     if (this.binding) this.layer.stack.udpPorts.release(this.binding);
     this.binding = null;
     for (const w of this.waiters.splice(0)) {
@@ -267,8 +268,18 @@ export class UdpLayer implements IpProtocolHandler {
     this.handles = { delivered: stack.counters.handle('udp.rx.delivered'), txDatagrams: stack.counters.handle('udp.tx.datagrams') };
   }
 
+  /** Open sockets, so that closing the stack closes them (and their timers). */
+  readonly sockets = new Set<UdpSocket>();
+
   socket(opts: UdpSocketOptions = {}): UdpSocket {
-    return new UdpSocket(this, opts);
+    const sock = new UdpSocket(this, opts);
+    this.sockets.add(sock);
+    return sock;
+  }
+
+  /** Closes every socket: pending recvfrom calls reject with EBADF. */
+  close(): void {
+    for (const sock of [...this.sockets]) sock.close();
   }
 
   receive(d: ReceivedDatagram): void {

@@ -146,3 +146,19 @@ describe('over an impaired link (seeded, replays exactly)', () => {
     expect(other.outcomes).not.toEqual(first.outcomes);
   });
 });
+
+describe('closing the stack', () => {
+  it('rejects pending recvfrom and ping, cancels every timer, frees the ports', async () => {
+    const { a, clock } = twoStacks();
+    const sock = a.udp.socket().bind(7000);
+    const recv = sock.recvfrom({ timeoutMs: 60_000 });
+    const ping = a.icmp.ping('192.0.2.9', { timeoutMs: 60_000 });
+    await a.close();
+    await expect(recv).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(ping).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(a.udpPorts.size()).toBe(0);
+    // Nothing of A is left; B (still up) has only ageing timers, which run out.
+    clock.advanceBy(120_000);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
