@@ -2,7 +2,7 @@
  * `tcplab stack ... --connect HOST:PORT [--send N|FILE] [--recv FILE]`: the TCP client mode of the
  * stack command (kept here so the stack command needs one line for it).
  */
-import { readFileSync, createWriteStream, renameSync, type WriteStream } from 'node:fs';
+import { readFileSync, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { CliUsageError, type CliIo, type ParsedArgs } from './command';
 import type { Stack } from '../stack/stack';
 import { runTcpClient, type TcpClientOptions } from '../stack/tcp/services';
@@ -33,7 +33,12 @@ export async function runTcpClientCli(running: { stack: Stack; stop(): Promise<v
   const partial = opts.recvFile ? `${opts.recvFile}.partial` : null;
   if (partial) {
     out = createWriteStream(partial);
-    opts.onData = (c) => void out!.write(c);
+    let writeError: Error | null = null;
+    out.on('error', (e) => (writeError = e));
+    opts.onData = (c) => {
+      if (writeError) throw new Error(`--recv ${opts.recvFile}: ${writeError.message}`);
+      out!.write(c);
+    };
   }
   opts.now = () => performance.now();
   try {
@@ -51,7 +56,10 @@ export async function runTcpClientCli(running: { stack: Stack; stop(): Promise<v
     await running.stop();
     return 0;
   } catch (e) {
-    out?.destroy();
+    if (out) {
+      out.destroy();
+      rmSync(partial!, { force: true }); // no half-written file is left behind
+    }
     io.stderr.write(`tcplab connect: ${(e as Error).message}\n`);
     await running.stop();
     return 1;

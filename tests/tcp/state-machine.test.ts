@@ -74,6 +74,19 @@ describe('LISTEN (§3.10.7.2)', () => {
     expect(r.seq).toBe(4242);
     expect(h.conn.state).toBe('LISTEN');
   });
+  it('close → CLOSED without a segment', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    h.conn.close();
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.states()).toEqual(['CLOSED->LISTEN', 'LISTEN->CLOSED']);
+    h.none();
+  });
+  it('SEND in LISTEN is refused (ENOTCONN): the BSD API has no LISTEN → SYN-SENT by SEND', () => {
+    const h = new Harness();
+    h.conn.listen(() => LOCAL_ISS);
+    expect(() => h.conn.write(bytes(1))).toThrowError(/ENOTCONN/);
+  });
   it('drops a segment with neither SYN, ACK nor RST', () => {
     const h = new Harness();
     h.conn.listen(() => LOCAL_ISS);
