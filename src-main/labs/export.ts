@@ -15,7 +15,7 @@ export function labPcapRecords(run: LabRun, host = 'A') {
     .filter((f) => f.host === host)
     .map((f) => {
       const totalNs = Math.round(f.t * 1e6);
-      return { data: f.data, tsSec: LAB_EPOCH_SEC + Math.floor(totalNs / 1e9), tsNsec: totalNs % 1e9 };
+      return { data: f.data, originalLength: f.origLength, tsSec: LAB_EPOCH_SEC + Math.floor(totalNs / 1e9), tsNsec: totalNs % 1e9 };
     });
 }
 
@@ -34,7 +34,7 @@ export function labRunJson(run: LabRun): unknown {
     results: run.results,
     checks: run.checks,
     series: run.series,
-    frames: run.frames.map((f) => ({ t: f.t, host: f.host, iface: f.iface, dir: f.dir, bytes: f.data.length, eventId: f.eventId, causeId: f.causeId ?? null })),
+    frames: run.frames.map((f) => ({ t: f.t, host: f.host, iface: f.iface, dir: f.dir, bytes: f.origLength ?? f.data.length, eventId: f.eventId, causeId: f.causeId ?? null })),
     events: run.events,
   };
 }

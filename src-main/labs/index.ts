@@ -19,6 +19,7 @@ import { keepaliveLab } from './keepalive';
 import { zeroWindowLab } from './zero-window';
 import { sillyWindowLab } from './silly-window';
 import { interactiveLab } from './interactive';
+import { fastRecoveryLab } from './fast-recovery';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -38,6 +39,7 @@ export const labs: LabModule[] = [
   keepaliveLab,
   zeroWindowLab,
   sillyWindowLab,
+  fastRecoveryLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,

@@ -29,10 +29,10 @@ export interface TcpLabContext {
 export async function runTcpLab(
   name: string,
   params: LabParams,
-  opts: { a?: Partial<TcpConfig>; b?: Partial<TcpConfig>; forward?: ImpairmentConfig; reverse?: ImpairmentConfig; queueLimitBytes?: number; eventLayers?: string[] },
+  opts: { a?: Partial<TcpConfig>; b?: Partial<TcpConfig>; forward?: ImpairmentConfig; reverse?: ImpairmentConfig; queueLimitBytes?: number; eventLayers?: string[]; snaplen?: number },
   script: (ctx: TcpLabContext) => Promise<void>,
 ): Promise<Omit<LabRun, 'checks'>> {
-  const world = new LabWorld(params, { eventLayers: opts.eventLayers });
+  const world = new LabWorld(params, { eventLayers: opts.eventLayers, snaplen: opts.snaplen });
   const hosts = twoHosts(world, { forward: opts.forward, reverse: opts.reverse, queueLimitBytes: opts.queueLimitBytes });
   const pair = setupTcp(world, hosts, { a: opts.a, b: opts.b });
   const h = { ...hosts, ...pair };
@@ -71,12 +71,16 @@ export interface Seg {
   mss: number | null;
   sackBlocks: number;
   frame: SeenFrame;
+  /** Position in the run's frame list (orders frames recorded at the same instant). */
+  idx: number;
 }
 
 /** TCP segments a host sent (dir 'tx') or received ('rx'), flattened. */
 export function segments(run: Pick<LabRun, 'frames'>, host: string, dir: 'tx' | 'rx' = 'tx'): Seg[] {
   const out: Seg[] = [];
-  for (const f of decodedFrames(run)) {
+  const all = decodedFrames(run);
+  for (let idx = 0; idx < all.length; idx++) {
+    const f = all[idx]!;
     if (f.frame.host !== host || f.frame.dir !== dir || !f.pkt.tcp) continue;
     const t = f.pkt.tcp;
     const mssOpt = t.options.find((o) => o.kind === 'mss') as { kind: 'mss'; value: number } | undefined;
@@ -87,7 +91,9 @@ export function segments(run: Pick<LabRun, 'frames'>, host: string, dir: 'tx' | 
     if (t.flags & 0x04) flags += 'R';
     if (t.flags & 0x08) flags += 'P';
     if (t.flags & 0x10) flags += '.';
-    out.push({ t: f.frame.t, host, flags, seq: t.seq, ack: t.ack, len: t.payload.length, win: t.window, mss: mssOpt?.value ?? null, sackBlocks: sack?.blocks.length ?? 0, frame: f });
+    const ip = f.pkt.ipv4;
+    const len = ip ? ip.totalLength - ip.headerLength - t.dataOffset : t.payload.length;
+    out.push({ t: f.frame.t, host, flags, seq: t.seq, ack: t.ack, len, win: t.window, mss: mssOpt?.value ?? null, sackBlocks: sack?.blocks.length ?? 0, frame: f, idx });
   }
   return out;
 }

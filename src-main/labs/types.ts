@@ -51,7 +51,10 @@ export interface LabFrame {
   host: string;
   iface: string;
   dir: 'tx' | 'rx';
+  /** The frame's bytes, possibly cut to the lab's snap length (long transfers keep headers only). */
   data: Uint8Array;
+  /** Length on the wire when `data` was cut; absent when `data` is the whole frame. */
+  origLength?: number;
   /** The link probe event of this frame. */
   eventId: number;
   /** The event that caused it (tx: the stack event; rx: the sender's frame-out event). */

@@ -55,6 +55,8 @@ export interface WorldOptions {
   recordEvents?: boolean;
   /** Only record events of these layers (default all). */
   eventLayers?: string[];
+  /** Keep only the first N bytes of each frame (headers), like tcpdump -s. Default: whole frames. */
+  snaplen?: number;
 }
 
 export class LabWorld {
@@ -66,6 +68,7 @@ export class LabWorld {
   readonly series: Record<string, LabSeries> = {};
   readonly results: Record<string, ProbeValue> = {};
   private readonly captureFrames: boolean;
+  private readonly snaplen: number;
 
   constructor(
     readonly params: LabParams,
@@ -73,6 +76,7 @@ export class LabWorld {
   ) {
     this.random = new SeededRandom(params.seed);
     this.captureFrames = opts.captureFrames ?? true;
+    this.snaplen = opts.snaplen ?? 0;
     if (opts.recordEvents ?? true) {
       const layers = opts.eventLayers ? new Set(opts.eventLayers) : null;
       this.bus.subscribe((e) => {
@@ -82,7 +86,9 @@ export class LabWorld {
   }
 
   recordFrame(f: LabFrame): void {
-    if (this.captureFrames) this.frames.push(f);
+    if (!this.captureFrames) return;
+    if (this.snaplen > 0 && f.data.length > this.snaplen) this.frames.push({ ...f, data: f.data.slice(0, this.snaplen), origLength: f.data.length });
+    else this.frames.push(f);
   }
 
   /** Publishes a lab-level event (a step of the script: "client calls shutdown(SHUT_WR)"). */
