@@ -89,7 +89,7 @@ describe.skipIf(why !== null)(title(why, 'stack ↔ Linux kernel over TAP'), () 
     for (const size of [1, 1472, 1473, 8000, 60_000]) {
       const payload = Buffer.alloc(size, 0);
       for (let i = 0; i < size; i++) payload[i] = 0x41 + (i % 26);
-      const r = await runInNs(env.ns, 'socat', ['-b', '65536', '-T', '3', '-t', '0.5', 'STDIO', `UDP:${env.stackAddr}:7`], { input: payload, timeoutMs: 10_000 });
+      const r = await runInNs(env.ns, 'socat', ['-b', '65536', '-T', '3', '-t', '1', 'STDIO', `UDP:${env.stackAddr}:7`], { input: payload, timeoutMs: 10_000 });
       expect(r.stdout.length, `echo of ${size} bytes: ${r.stderr}`).toBe(size);
       expect(Buffer.from(r.stdout, 'latin1').equals(payload)).toBe(true);
     }
