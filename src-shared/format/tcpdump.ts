@@ -917,6 +917,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     return ['In', 'B', 'M', 'P', 'Out'][t] ?? '?';
   }
 
+  /** Linux cooked v1 (print-sll.c): with -e, `Out aa:bb:cc:dd:ee:ff ethertype IPv4 (0x0800), length N: `. */
   private sll(origLength: number): void {
     this.proto = 'sll';
     if (this.d.length < 16) {
@@ -926,16 +927,27 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
     const proto = this.u16(14);
     if (this.eflag) {
-      const halen = this.u16(4);
-      this.put(`${this.sllPacketType(this.u16(0)).padStart(3, ' ')} `);
-      this.put(`${halen === 6 ? macToString(this.d, 6) : this.linkAddr(6, Math.min(halen, 8))} `);
-      if (!this.qflag) this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `);
-      this.put(`length ${origLength}: `);
+      this.put(this.sllPacketType(this.u16(0)).padStart(3, ' '));
+      this.put(' ');
+      if (this.u16(4) === 6) {
+        this.macBytes(6);
+        this.put(' ');
+      }
+      if (!this.qflag) {
+        this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), length `);
+        this.num(origLength);
+        this.put(': ');
+      }
     }
     this.llHdrLen = 16;
     if (!this.etherTypePrint(proto, 16, origLength - 16, this.d.length - 16)) this.defaultPrint(16, this.d.length - 16);
   }
 
+  /**
+   * Linux cooked v2 (print-sll.c): always `IFNAME DIR ` — tcplab prints '?' for the interface
+   * name, which tcpdump looks up by index on the machine reading the file (docs/decode.md) —
+   * and with -e `ifindex N aa:bb:cc:dd:ee:ff ethertype IPv4 (0x0800), length N: `.
+   */
   private sll2(origLength: number): void {
     this.proto = 'sll2';
     if (this.d.length < 20) {
@@ -944,14 +956,22 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       return;
     }
     const proto = this.u16(0);
+    this.put('?     ');
+    this.put(this.sllPacketType(this.u8(10)).padEnd(3, ' '));
+    this.put(' ');
     if (this.eflag) {
-      const ifindex = this.u32(4);
-      const halen = this.u8(11);
-      this.put(`ifindex ${ifindex} `);
-      this.put(`${this.sllPacketType(this.u8(10)).padStart(3, ' ')} `);
-      this.put(`${halen === 6 ? macToString(this.d, 12) : this.linkAddr(12, Math.min(halen, 8))} `);
-      if (!this.qflag) this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), `);
-      this.put(`length ${origLength}: `);
+      this.put('ifindex ');
+      this.num(this.u32(4));
+      this.put(' ');
+      if (this.u8(11) === 6) {
+        this.macBytes(12);
+        this.put(' ');
+      }
+      if (!this.qflag) {
+        this.put(`ethertype ${ETHERTYPES[proto] ?? 'Unknown'} (0x${hex4(proto)}), length `);
+        this.num(origLength);
+        this.put(': ');
+      }
     }
     this.llHdrLen = 20;
     if (!this.etherTypePrint(proto, 20, origLength - 20, this.d.length - 20)) this.defaultPrint(20, this.d.length - 20);

@@ -192,6 +192,20 @@ describe.skipIf(whyTool !== null)(title(whyTool, 'known differences from tcpdump
     expect(ours).toBe('IP 192.0.2.1.40000 > 192.0.2.2.22: Flags [P.], seq 1:22, ack 0, win 512, length 21\n');
   });
 
+  it('LINUX_SLL2 interface names are not looked up: tcplab prints ? where tcpdump names the local interface', () => {
+    // ifindex 1 is the loopback interface in any network namespace; the payload is an ARP request.
+    const sll2 = Uint8Array.from([
+      0x08, 0x06, 0, 0, 0, 0, 0, 1, 0, 1, 4, 6, 2, 0, 0x5e, 0, 0x53, 1, 0, 0,
+      0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0x5e, 0, 0x53, 1, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 192, 0, 2, 2,
+    ]);
+    const file = join(work, 'sll2.pcap');
+    writeFileSync(file, encodePcap([{ data: sll2, tsSec: 1_767_225_600, tsNsec: 0 }], { linkType: 276 }));
+    const ref = tcpdump(file, ['-t']).out;
+    const ours = new TcpdumpPrinter({ timestamp: 1 }).print({ linkType: 276, data: sll2, originalLength: sll2.length, tsSec: 0, tsUsec: 0 });
+    expect(ref).toBe('lo    Out ARP, Request who-has 192.0.2.2 tell 192.0.2.1, length 28\n');
+    expect(ours).toBe('?     Out ARP, Request who-has 192.0.2.2 tell 192.0.2.1, length 28\n');
+  });
+
   it('IP protocols without a tcplab printer (IGMP, GRE, OSPF, …) print as ip-proto-N', () => {
     const { ours, ref } = both(igmp);
     expect(ref).toContain('igmp');

@@ -12,6 +12,8 @@ import { createVethPair, startTcpdump, type Netns, type VethPair } from '../supp
  * - `kernel.pcap`: the full traffic mix below, full snaplen.
  * - `kernel-s60.pcap`, `kernel-s82.pcap`: the same traffic cut at 60 / 82 bytes (`[|tcp]`,
  *   `[|icmp]`, `[|domain]`, cut TCP options…).
+ * - `kernel-any.pcap`, `kernel-any-sll.pcap`: the same traffic on `-i any` with LINUX_SLL2 and
+ *   LINUX_SLL link headers.
  *
  * Traffic: ARP (neighbour cache flushed first), ping (plain, `-s 0`, `-s 1473`, `-s 3000` which
  * fragment at MTU 1500), 802.1Q-tagged ping over a VLAN (when the kernel has 8021q), HTTP with
@@ -124,13 +126,18 @@ export async function makeKernelCaptures(dir: string): Promise<KernelCaptures> {
     a.run('ip', ['neigh', 'flush', 'all']);
     b.run('ip', ['neigh', 'flush', 'all']);
 
-    const files = ['kernel.pcap', 'kernel-s60.pcap', 'kernel-s82.pcap'].map((f) => join(dir, f));
+    const files = ['kernel.pcap', 'kernel-s60.pcap', 'kernel-s82.pcap', 'kernel-any.pcap', 'kernel-any-sll.pcap'].map((f) =>
+      join(dir, f),
+    );
     const stops = [
       // --immediate-mode: without it TPACKET_V3 holds the last second of packets in a block that
       // tcpdump never reads when it is stopped.
       await startTcpdump(a, ifA, files[0]!, ['--immediate-mode']),
       await startTcpdump(a, ifA, files[1]!, ['--immediate-mode', '-s', '60']),
       await startTcpdump(a, ifA, files[2]!, ['--immediate-mode', '-s', '82']),
+      // Every interface of the namespace (Linux cooked v2 headers, loopback included).
+      await startTcpdump(a, 'any', files[3]!, ['--immediate-mode']),
+      await startTcpdump(a, 'any', files[4]!, ['--immediate-mode', '-y', 'LINUX_SLL']),
     ];
     try {
       const ping = (...args: string[]) => tryRun(a, 'ping', ['-n', '-q', '-W', '1', ...args]);
