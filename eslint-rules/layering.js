@@ -11,7 +11,7 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 /** Layer of a repository-relative path (POSIX separators), or null when the rule does not apply. */
 export function layerOf(rel) {
   const m =
-    /^src-shared\/(wire|format|analysis|diagram|model|ipc|sim)(\/|$)/.exec(rel) ??
+    /^src-shared\/(wire|format|analysis|diagram|filter|model|ipc|sim)(\/|$)/.exec(rel) ??
     /^src-main\/(stack|link|capture|session|transport|labs|cli|electron)(\/|$)/.exec(rel);
   if (m) return `${rel.startsWith('src-shared') ? 'shared' : 'main'}/${m[1]}`;
   if (/^src-main\/[^/]+(\.ts)?$/.test(rel)) return 'main/root';
@@ -21,7 +21,7 @@ export function layerOf(rel) {
   return null;
 }
 
-const SHARED = ['shared/wire', 'shared/format', 'shared/analysis', 'shared/diagram', 'shared/model', 'shared/ipc', 'shared/sim'];
+const SHARED = ['shared/wire', 'shared/format', 'shared/analysis', 'shared/diagram', 'shared/filter', 'shared/model', 'shared/ipc', 'shared/sim'];
 const MAIN_ALL = ['main/stack', 'main/link', 'main/capture', 'main/session', 'main/transport', 'main/labs', 'main/cli', 'main/electron', 'main/root'];
 
 /** Who may import whom (DESIGN.md, "Layers and what each may import"). */
@@ -33,6 +33,7 @@ export const allowed = {
   'shared/model': ['shared/model', 'shared/ipc'],
   'shared/ipc': ['shared/ipc', 'shared/model'],
   'shared/sim': ['shared/sim'],
+  'shared/filter': ['shared/filter', 'shared/wire', 'shared/analysis', 'shared/model'],
   'shared/other': SHARED,
   // The stack sits on a device: it may use link's Device interface (never the other way round).
   'main/stack': [...SHARED, 'main/stack', 'main/link', 'main/root'],
