@@ -58,7 +58,7 @@ describe.skipIf(why !== null)(title(why, 'tcplab stack as a process'), () => {
     const tap = `tlc${uniqueSuffix()}`;
     const pcap = join(dir, 'run.pcapng');
     // node itself (not npx, which does not pass SIGUSR1 on) with tsx as the loader.
-    child = spawn(process.execPath, ['--import', 'tsx', 'tests/stack/fixtures/stack-cli.ts', '--tap', tap, '--create', '--ip', '192.0.2.2/24', '--mac', '02:00:00:00:0c:02', '--serve', 'echo', '--pcap', pcap, '--delay', '5', '--seed', '3'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'tests/stack/fixtures/stack-cli.ts', '--tap', tap, '--create', '--ip', '192.0.2.2/24', '--mac', '02:00:00:00:0c:02', '--serve', 'echo', '--pcap', pcap, '--delay', '5', '--seed', '3', '--trace'], {
       cwd: process.cwd(),
       env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.node.json' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,5 +98,8 @@ describe.skipIf(why !== null)(title(why, 'tcplab stack as a process'), () => {
     const decoded = sh('tcpdump', ['-nr', pcap]);
     expect(decoded.match(/192\.0\.2\.2 > 192\.0\.2\.1: ICMP echo reply/g)?.length).toBe(3);
     expect(decoded).toMatch(/ARP, Reply 192\.0\.2\.2 is-at 02:00:00:00:0c:02/);
+    // --trace: one line per probe event, each naming its cause.
+    expect(out).toMatch(/^[\d.]+ ms #\d+<-\d+ icmp message-in 192\.0\.2\.1 type=8 code=0 kind=echo-request$/m);
+    expect(out).toMatch(/^[\d.]+ ms #\d+<-\d+ link frame-out \S+ bytes=98 etherType=2048$/m);
   }, 60_000);
 });
