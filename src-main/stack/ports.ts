@@ -30,6 +30,8 @@ export class PortError extends Error {
   }
 }
 
+const NONE: readonly PortBinding[] = [];
+
 export class PortTable {
   private readonly byPort = new Map<number, PortBinding[]>();
 
@@ -90,9 +92,11 @@ export class PortTable {
   }
 
   /** Bindings on a port, most specific (exact address) first. */
-  lookup(port: number, addr: number): PortBinding[] {
+  lookup(port: number, addr: number): readonly PortBinding[] {
     const list = this.byPort.get(port);
-    if (!list) return [];
+    if (!list) return NONE;
+    // The common case (one socket on the port) allocates nothing.
+    if (list.length === 1) return list[0]!.addr === 0 || list[0]!.addr === addr ? list : NONE;
     return list.filter((b) => b.addr === 0 || b.addr === addr).sort((a, b) => (b.addr !== 0 ? 1 : 0) - (a.addr !== 0 ? 1 : 0));
   }
 

@@ -312,7 +312,8 @@ export class UdpLayer implements IpProtocolHandler {
       () => `${ipv4ToString(d.dst)}:${dstPort}-${ipv4ToString(d.src)}:${srcPort}`,
     );
     const bindings = s.udpPorts.lookup(dstPort, d.dst);
-    const sockets = bindings.map((b) => b.owner as UdpSocket).filter((sock) => sock.accepts(d.src, srcPort));
+    const only = bindings.length === 1 ? (bindings[0]!.owner as UdpSocket) : null;
+    const sockets = only ? (only.accepts(d.src, srcPort) ? [only] : []) : bindings.map((b) => b.owner as UdpSocket).filter((sock) => sock.accepts(d.src, srcPort));
     if (sockets.length === 0) {
       s.drop('udp', 'no-socket', id, { port: dstPort });
       // RFC 1122 §4.1.3.1: SHOULD send port unreachable (rules for broadcasts inside).
