@@ -192,6 +192,32 @@ describe('persist timer and zero-window probes (§3.8.6.1)', () => {
   });
 });
 
+describe('zero window and a dead or live peer', () => {
+  it('unanswered zero-window probes end in ETIMEDOUT after tcp_retries2 (no connection stuck in persist)', () => {
+    const h = est({ ...CFG, retries2: 5 });
+    h.conn.write(bytes(6000));
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 0 });
+    h.clock.runUntilIdle(10_000_000);
+    expect(h.conn.stats.zeroWindowProbes).toBe(5);
+    expect(h.closedWith).toBe('ETIMEDOUT');
+  });
+  it('retransmissions into a window the peer keeps closed do not kill a live connection', () => {
+    const h = est({ ...CFG, retries2: 3 });
+    h.conn.write(bytes(4000));
+    h.take();
+    // The peer takes nothing more and advertises a zero window; it answers every retransmission.
+    h.recv({ seq: rseq(0), ack: lseq(1000), window: 0 });
+    for (let i = 0; i < 10; i++) {
+      const next = h.clock.nextTimerAt()!;
+      h.at(next);
+      if (h.take().length > 0) h.recv({ seq: rseq(0), ack: lseq(1000), window: 0 });
+    }
+    expect(h.conn.state).toBe('ESTABLISHED');
+    expect(h.conn.stats.retransmits).toBeGreaterThan(3);
+  });
+});
+
 describe('keep-alive (RFC 1122 §4.2.3.6)', () => {
   it('after the idle time probes with SEG.SEQ = SND.UNA − 1; gives up after the count with RST and ETIMEDOUT', () => {
     const h = est({ ...CFG, keepAlive: true, keepIdleMs: 10_000, keepIntervalMs: 1000, keepCount: 3 });

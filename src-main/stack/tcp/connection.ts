@@ -213,6 +213,8 @@ export class TcpConnection {
   /** SACK scoreboard: ranges above SND.UNA the peer reported (RFC 2018, RFC 6675 lite). */
   private sacked: SackRange[] = [];
   private persistBackoffs = 0;
+  /** Zero-window probes sent since the peer last said anything. */
+  private unansweredPersistProbes = 0;
   private keepaliveProbes = 0;
   private lastReceiveAt = 0;
   /** Counters of what happened (retransmissions etc.) for labs and tests. */
@@ -696,6 +698,7 @@ export class TcpConnection {
     if (!(seg.flags & TCP_ACK)) return this.drop('no-ack');
     this.lastReceiveAt = now;
     this.keepaliveProbes = 0;
+    this.unansweredPersistProbes = 0;
     if (this.state === 'SYN-RECEIVED') {
       if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax))) {
         this.emit({ flags: TCP_RST, seq: seg.ack, ack: seq(0), payload: EMPTY, options: [], window: 0 });
@@ -1634,6 +1637,11 @@ export class TcpConnection {
       return;
     }
     if (seqDiff(this.sndMax, this.sndUna) <= 0) return;
+    // A peer that keeps answering with a zero window is alive (Linux tcp_retransmit_timer):
+    // retransmissions into a closed window do not count towards giving up.
+    if (this.sndWnd === 0 && this.now() - this.lastReceiveAt <= this.config.maxRtoMs) {
+      this.retransmits = Math.min(this.retransmits, Math.max(0, this.config.retries2 - 1));
+    }
     if (this.retransmits >= this.config.retries2) {
       this.abort('retransmission retries exhausted', 'ETIMEDOUT');
       return;
@@ -1662,6 +1670,13 @@ export class TcpConnection {
       this.trySend();
       return;
     }
+    // A persisting sender whose probes stay unanswered gives up like a retransmitting one
+    // (Linux tcp_probe_timer with tcp_retries2), so a dead peer cannot hold it forever.
+    if (this.unansweredPersistProbes >= this.config.retries2) {
+      this.abort('zero-window probes unanswered', 'ETIMEDOUT');
+      return;
+    }
+    this.unansweredPersistProbes++;
     this.stats.zeroWindowProbes++;
     const unsent = this.sendBuffer.length - this.sentOffset();
     if (this.sndNxt === this.sndUna && unsent > 0) {
