@@ -158,6 +158,23 @@ export class TcpAnalyzer {
     return this.originSec < 0 ? 0 : this.originSec;
   }
 
+  /**
+   * One conversation's rows, frame numbers and file offsets: enough to show its segments from
+   * the store, or to read just its frames back from the file, without re-reading everything.
+   */
+  conversationIndex(stream: number): { rows: Uint32Array; frames: Uint32Array; fileOffsets: Float64Array } {
+    const conv = this.conversations[stream];
+    if (conv === undefined) throw new RangeError(`no tcp.stream ${stream} (${this.conversations.length} conversations)`);
+    const rows = conv.rows.toArray();
+    const frames = new Uint32Array(rows.length);
+    const fileOffsets = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      frames[k] = this.store.frame[rows[k]!]!;
+      fileOffsets[k] = this.store.fileOffset[rows[k]!]!;
+    }
+    return { rows, frames, fileOffsets };
+  }
+
   /** Analyses one segment (frames in capture order): the row it wrote and its conversation. */
   push(p: TcpSegmentInput): PushResult {
     const row = this.pushRow(p);

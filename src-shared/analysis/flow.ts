@@ -21,7 +21,7 @@ export class RangeSet {
     if (end <= start) return;
     const s = this.starts;
     const e = this.ends;
-    let i = s.length;
+    const i = s.length;
     // Fast path: appending at or after the last range (bulk transfers).
     if (i === 0 || start > e[i - 1]!) {
       s.push(start);

@@ -52,6 +52,25 @@ describe('segmentFromFrame', () => {
     expect(fast).toBe(total);
   });
 
+  it('indexes each conversation by frame number and file offset', async () => {
+    const { analyzeCaptureFile } = await import('../../src-main/cli/commands/analysis-file');
+    const file = join(dir, 'synthetic.pcap');
+    const { analyzer } = analyzeCaptureFile(file);
+    const idx = analyzer.conversationIndex(3);
+    expect(idx.frames.length).toBe(analyzer.conversations[3]!.rows.length);
+    // Read one indexed frame back by its offset: a pcap record header, then the frame.
+    const { openSync, readSync, closeSync } = await import('node:fs');
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(16 + 128);
+    readSync(fd, head, 0, head.length, idx.fileOffsets[5]!);
+    closeSync(fd);
+    const frameBytes = new Uint8Array(head.buffer, head.byteOffset + 16, 128);
+    const seg = segmentFromFrame(1, frameBytes, head.readUInt32LE(12), idx.frames[5]!, 0, 0);
+    const s = analyzer.store;
+    expect(seg?.seq).toBe(s.seqRaw[idx.rows[5]!]);
+    expect(() => analyzer.conversationIndex(99)).toThrow(/no tcp.stream 99/);
+  });
+
   it('leaves frames it does not handle to the full decode (undefined)', () => {
     const short = new Uint8Array(30); // Ethernet + a cut IPv4 header
     short[12] = 0x08;
