@@ -177,3 +177,35 @@ describe('ICMP errors (RFC 5927, RFC 1122 §4.2.3.9)', () => {
     expect(errno).toBe('ECONNREFUSED');
   });
 });
+
+describe('path MTU discovery (RFC 1191)', () => {
+  it('ICMP fragmentation needed shrinks the MSS and resends the outstanding data at the new size', async () => {
+    const net = new SimNet(7, { delayMs: 5 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 90);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await run(net, cli.connect(B, 90));
+    const peer = await run(net, acc);
+    const sizes: number[] = [];
+    net.onSend = (from, _to, p) => from === A && sizes.push(parseTcp(p).payload.length);
+    net.impair = { delayMs: 5, loss: 1 }; // the first flight is "dropped by the small-MTU hop"
+    void cli.send(new Uint8Array(20_000).fill(1));
+    const conn = cli.connection!;
+    const q = new Uint8Array(8);
+    new DataView(q.buffer).setUint16(0, conn.endpoints.localPort);
+    new DataView(q.buffer).setUint16(2, 90);
+    new DataView(q.buffer).setUint32(4, conn.sndUna);
+    net.impair = { delayMs: 5 };
+    a.tcp.icmpError({ type: 3, code: 4, nextHopMtu: 1000, errno: 'EMSGSIZE', quotedSrc: A, quotedDst: B, quotedProtocol: 6, quotedTransport: q, causeId: 0 });
+    expect(conn.effectiveMss()).toBe(960);
+    let got = 0;
+    while (got < 20_000) got += (await run(net, peer.recv())).length;
+    const after = sizes.slice(sizes.findIndex((n) => n > 0 && n <= 948));
+    expect(Math.max(...after)).toBe(948); // 960 − 12 bytes of timestamps
+  });
+});
+

@@ -1064,7 +1064,29 @@ export class TcpConnection {
 
   /** Effective send MSS (RFC 9293 §3.7.1, RFC 6691) before per-segment options. */
   effectiveMss(): number {
-    return Math.max(64, Math.min(this.peerMss, this.config.mss));
+    return Math.max(64, Math.min(this.peerMss, this.config.mss, this.pathMss));
+  }
+
+  /** MSS allowed by the path MTU (RFC 1191 §6.3 / RFC 8201 spirit for IPv4 PMTUD). */
+  private pathMss = Infinity;
+
+  /**
+   * The path MTU shrank (ICMP "fragmentation needed" quoting our segment, or the IP layer refused
+   * a DF datagram with EMSGSIZE): use the smaller MSS and resend what is outstanding at that size
+   * at once (RFC 1191 §6.3: "retransmit … without waiting for the retransmission timer").
+   */
+  pathMtuChanged(mtu: number): void {
+    const mss = Math.max(88, mtu - 40);
+    if (mss >= this.effectiveMss()) return;
+    this.pathMss = mss;
+    this.probe('path-mtu', { mtu, mss: this.effectiveMss() });
+    if (!SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
+    if (seqDiff(this.sndMax, this.sndUna) > 0) {
+      this.sndNxt = this.sndUna;
+      this.trySend();
+      if (this.sndNxt === this.sndUna) this.sndNxt = this.retransmitAt(this.sndUna, 'path mtu');
+      this.armRto(true);
+    }
   }
 
   /** Payload per full segment: the MSS minus the options every segment carries (timestamps). */

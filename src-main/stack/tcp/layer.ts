@@ -382,8 +382,17 @@ export class TcpLayer {
     const h = this.host;
     const bytes = emitTcp(segment, e.localAddr, e.remoteAddr);
     h.counters.inc('tcp.tx.segments');
+    // DF on every segment: TCP does path MTU discovery (RFC 1191) rather than fragmenting.
     const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: bytes, causeId, dontFragment: true });
-    if (!r.ok) h.counters.inc(`tcp.tx.error.${r.errno}`);
+    if (!r.ok) {
+      h.counters.inc(`tcp.tx.error.${r.errno}`);
+      // The IP layer knows a smaller path MTU than this segment: shrink the MSS and resend.
+      if (r.errno === 'EMSGSIZE' && segment.payload.length > 0) {
+        const conn = this.lookup(e);
+        const mtu = h.mtuFor(e.remoteAddr);
+        if (conn && mtu - 40 < segment.payload.length + 20) queueMicrotask(() => conn.pathMtuChanged(mtu));
+      }
+    }
   }
 
   private dropSeg(reason: string, causeId: number | undefined, extra: Record<string, string | number> = {}): void {
@@ -415,6 +424,10 @@ export class TcpLayer {
     // RFC 5927 §4.1: the quoted sequence number must be in SND.UNA..SND.MAX.
     if (seqDiff(qseq, conn.sndUna) < 0 || seqDiff(qseq, conn.sndMax) > 0) {
       this.host.counters.inc('tcp.icmp.out-of-window');
+      return;
+    }
+    if (r.type === 3 && r.code === 4 && r.nextHopMtu && r.nextHopMtu >= 68) {
+      conn.pathMtuChanged(r.nextHopMtu);
       return;
     }
     if (conn.state === 'SYN-SENT' && (r.errno === 'ECONNREFUSED' || r.errno === 'EHOSTUNREACH' || r.errno === 'ENETUNREACH')) {
