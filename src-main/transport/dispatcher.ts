@@ -11,8 +11,10 @@ import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
 import { UploadStore } from '../session/uploads';
+import { captureInterfaces } from '../session/sources/interface';
 import { labs } from '../session/sources/lab';
 import { conversationsOf } from '../session/conversations';
+import { filterFrames, frameAnalysis, sessionSeries } from '../session/series';
 
 type Handlers = { [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>> | RequestResult<K> };
 
@@ -40,6 +42,10 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'lab.list': () => labs.map((l) => ({ name: l.name, title: l.title, narrative: l.narrative })),
     'session.list': () => ctx.registry.list(),
     'session.open': ({ source }) => ctx.registry.open(source),
+    'session.pause': ({ sessionId }) => ctx.registry.pause(sessionId),
+    'session.resume': ({ sessionId }) => ctx.registry.resume(sessionId),
+    'capture.interfaces': () =>
+      captureInterfaces().map((i) => ({ name: i.name, description: i.description, addresses: i.addresses, up: i.up, loopback: i.loopback })),
     'session.close': ({ sessionId }) => {
       ctx.registry.close(sessionId);
       return { closed: true as const };
@@ -60,6 +66,9 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     },
     'conversation.list': ({ sessionId }) => conversationsOf(ctx.registry.get(sessionId)).list(),
     'conversation.ladder': ({ sessionId, stream }) => conversationsOf(ctx.registry.get(sessionId)).ladder(stream),
+    'frame.analysis': ({ sessionId, from, count }) => frameAnalysis(ctx.registry.get(sessionId), from, count),
+    'session.filter': ({ sessionId, filter }) => filterFrames(ctx.registry.get(sessionId), filter),
+    'session.series': ({ sessionId, stream }) => sessionSeries(ctx.registry.get(sessionId), stream),
   };
 
   return async (method, params) => {

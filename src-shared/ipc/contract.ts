@@ -6,6 +6,7 @@
 import type { FrameDetail, FrameSummary, SessionInfo, SessionStatus } from '../model/frames';
 import type { ProbeEvent } from '../model/probe';
 import type { ConversationInfo, LadderData } from '../model/conversation';
+import type { FilterResult, FrameAnalysisRange, SessionSeries } from '../model/series';
 import { s, type Infer } from './schema';
 
 const sessionId = s.int(1, 1_000_000);
@@ -17,6 +18,14 @@ export const UPLOAD_CHUNK_BYTES = 512 * 1024;
 export const sourceSpecSchema = s.tagged('kind', {
   demo: s.object({ kind: s.literal('demo') }),
   file: s.object({ kind: s.literal('file'), path: s.string({ maxLength: 4096, minLength: 1 }) }),
+  interface: s.object({
+    kind: s.literal('interface'),
+    device: s.string({ maxLength: 64, minLength: 1, pattern: /^[\w.:@-]+$/ }),
+    /** A BPF capture filter in libpcap's syntax; libpcap compiles it and reports its errors. */
+    filter: s.optional(s.string({ maxLength: 2048 })),
+    snaplen: s.optional(s.int(64, 262_144)),
+    promiscuous: s.optional(s.boolean()),
+  }),
   lab: s.object({
     kind: s.literal('lab'),
     name: s.string({ maxLength: 64, pattern: /^[a-z0-9-]+$/ }),
@@ -39,6 +48,10 @@ export const requestSchemas = {
   'session.list': s.object({}),
   'session.open': s.object({ source: sourceSpecSchema }),
   'session.close': s.object({ sessionId }),
+  'session.pause': s.object({ sessionId }),
+  'session.resume': s.object({ sessionId }),
+  /** Interfaces a live capture can open (libpcap's list, with IPv4 addresses). */
+  'capture.interfaces': s.object({}),
   'session.frames': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
   'frame.detail': s.object({ sessionId, frame: s.int(1) }),
   /**
@@ -53,6 +66,12 @@ export const requestSchemas = {
   'conversation.list': s.object({ sessionId }),
   /** One conversation's segments, states and timers for the ladder and the state machine. */
   'conversation.ladder': s.object({ sessionId, stream: s.int(0, 100_000_000) }),
+  /** tcp.stream and analysis flag bits of frames [from, from + count) for colouring the table. */
+  'frame.analysis': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
+  /** A display filter (Wireshark subset, src-shared/filter) over every frame of the session. */
+  'session.filter': s.object({ sessionId, filter: s.string({ maxLength: 2000, minLength: 1 }) }),
+  /** One conversation's window and congestion series (probes for labs, analysis for all). */
+  'session.series': s.object({ sessionId, stream: s.int(0, 100_000_000) }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -65,6 +84,14 @@ export interface AppInfo {
   shell: 'electron' | 'browser';
   /** The session opened from the command line (`tcplab serve FILE`), or the demo. */
   initialSessionId: number | null;
+}
+
+export interface CaptureInterfaceInfo {
+  name: string;
+  description: string | null;
+  addresses: string[];
+  up: boolean;
+  loopback: boolean;
 }
 
 /** A lab as the lab browser lists it. */
@@ -80,6 +107,9 @@ export interface RequestResults {
   'session.list': SessionInfo[];
   'session.open': SessionInfo;
   'session.close': { closed: true };
+  'session.pause': SessionInfo;
+  'session.resume': SessionInfo;
+  'capture.interfaces': CaptureInterfaceInfo[];
   'session.frames': FrameSummary[];
   'frame.detail': FrameDetail;
   'upload.begin': { uploadId: number };
@@ -88,6 +118,9 @@ export interface RequestResults {
   'upload.cancel': { cancelled: true };
   'conversation.list': ConversationInfo[];
   'conversation.ladder': LadderData;
+  'frame.analysis': FrameAnalysisRange;
+  'session.filter': FilterResult;
+  'session.series': SessionSeries;
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 

@@ -1,0 +1,102 @@
+/**
+ * Time series of one TCP conversation for the Sliding-window and Congestion views
+ * (`session.series`). Times are seconds since the session's first frame (FrameSummary.t), so every
+ * view shares the timeline cursor. Sequence numbers are relative to the data sender's ISN + 1
+ * (byte 0 is the first data byte), as tcptrace and Wireshark print them.
+ */
+export interface PointSeries {
+  t: number[];
+  v: number[];
+}
+
+export type SeriesMarkerKind = 'fast-retransmit' | 'rto' | 'recovery-exit' | 'ecn' | 'retransmission';
+
+export interface SeriesMarker {
+  t: number;
+  kind: SeriesMarkerKind;
+  /** cwnd (or bytes in flight) at the marker, bytes, for placing it on the cwnd chart. */
+  value: number;
+  /** True when it comes from the stack's probes, false when inferred from the capture. */
+  observed: boolean;
+}
+
+/** One moment of both ends' windows (true probe values for labs, inferred for captures). */
+export interface WindowSnapshot {
+  t: number;
+  /** What happened: the sender sent data, an ACK arrived, the receiver's buffer changed. */
+  cause: string;
+  sndUna: number;
+  sndNxt: number;
+  sndWnd: number;
+  rcvNxt: number;
+  rcvWnd: number;
+  /** Bytes the receiving application has read (RCV.NXT − unread bytes). */
+  rcvRead: number;
+  /** Out-of-order byte ranges held by the receiver, [left, right) pairs flattened. */
+  ooo: number[];
+}
+
+export interface TimeSequenceData {
+  /** Data segments: time, first and end sequence number. */
+  segT: number[];
+  segSeq: number[];
+  segEnd: number[];
+  /** Index into seg* of retransmitted segments. */
+  retrans: number[];
+  /** The ACK line and the receive-window line (ACK + window) from the receiver's segments. */
+  ackT: number[];
+  ack: number[];
+  win: number[];
+  /** SACK blocks reported by the receiver: time, left and right edge. */
+  sackT: number[];
+  sackL: number[];
+  sackR: number[];
+  /** SYN, FIN, RST marks: [time, seq] in either direction. */
+  syn: [number, number][];
+  fin: [number, number][];
+  rst: [number, number][];
+}
+
+export interface SessionSeries {
+  stream: number;
+  source: 'lab' | 'capture';
+  sender: string;
+  receiver: string;
+  /** Congestion-control algorithm named by the probes (labs), else null. */
+  algorithm: string | null;
+  /** True values from the stack (labs), else null. */
+  cwnd: PointSeries | null;
+  ssthresh: PointSeries | null;
+  flightSize: PointSeries | null;
+  pipe: PointSeries | null;
+  /** Recovery periods [start, end] from the probes. */
+  recovery: [number, number][];
+  /** From the passive analysis, for every source. */
+  cwndEstimate: PointSeries & { method: string };
+  bytesInFlight: PointSeries;
+  rwnd: PointSeries;
+  rtt: PointSeries;
+  throughput: PointSeries;
+  goodput: PointSeries;
+  markers: SeriesMarker[];
+  tsg: TimeSequenceData;
+  window: { inferred: boolean; snapshots: WindowSnapshot[] };
+  endT: number;
+}
+
+/** Stream and analysis flag bits of a range of frames (`frame.analysis`): colouring the table. */
+export interface FrameAnalysisRange {
+  from: number;
+  /** tcp.stream per frame, -1 for frames the analysis did not see (not TCP). */
+  stream: number[];
+  /** Analysis flag bits (src-shared/analysis/types A_*) per frame, 0 when none. */
+  flags: number[];
+}
+
+export interface FilterResult {
+  filter: string;
+  /** Matching frame numbers, ascending. */
+  frames: number[];
+  /** Frames examined. */
+  total: number;
+}
