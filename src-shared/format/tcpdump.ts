@@ -62,6 +62,9 @@ const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_IPV4 = 228;
 const LINKTYPE_LINUX_SLL2 = 276;
 
+/** tcpdump's MAXIMUM_SNAPLEN: larger record lengths are reported as an invalid header. */
+const MAXIMUM_SNAPLEN = 262144;
+
 /** Thrown (as a constant, no stack) when a fetch runs past the captured bytes: tcpdump's longjmp. */
 const TRUNC = { truncated: true } as const;
 
@@ -581,6 +584,18 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       const n = String(this.packets);
       this.put((n.length < 5 ? '     '.slice(n.length) + n : n) + '  ');
     }
+    const caplen = data.length;
+    if (caplen === 0 || originalLength === 0 || originalLength < caplen || caplen > MAXIMUM_SNAPLEN || originalLength > MAXIMUM_SNAPLEN) {
+      // pretty_print_packet() refuses a record header like this before anything else.
+      const why: string[] = [];
+      if (caplen === 0) why.push(' caplen==0');
+      if (originalLength === 0) why.push(' len==0');
+      else if (originalLength < caplen) why.push(` len(${originalLength}) < caplen(${caplen})`);
+      if (caplen > MAXIMUM_SNAPLEN) why.push(` caplen(${caplen}) > ${MAXIMUM_SNAPLEN}`);
+      if (originalLength > MAXIMUM_SNAPLEN) why.push(` len(${originalLength}) > ${MAXIMUM_SNAPLEN}`);
+      this.put(`[Invalid header:${why.join(',')}]\n`);
+      return;
+    }
     this.timestamp(tsSec, tsUsec);
     const d = data;
     this.d = d;
@@ -721,11 +736,9 @@ export class TcpdumpPrinter implements DnsPrinterHost {
         this.ether(originalLength);
         return;
       case LINKTYPE_RAW:
+      case LINKTYPE_IPV4:
         if (this.eflag) this.put('ip: ');
         this.ipN(0, originalLength);
-        return;
-      case LINKTYPE_IPV4:
-        this.ipPrint(0, originalLength);
         return;
       case LINKTYPE_NULL:
       case LINKTYPE_LOOP:
@@ -888,11 +901,8 @@ export class TcpdumpPrinter implements DnsPrinterHost {
 
   private nullLink(linkType: number, origLength: number): void {
     this.proto = 'null';
-    if (this.d.length < 4) {
-      this.trunc();
-      this.llHdrLen = this.d.length;
-      return;
-    }
+    // A cut family field ends the packet like a failed fetch (tcpdump then dumps it all with -x).
+    if (this.d.length < 4) throw TRUNC;
     let family: number;
     if (linkType === LINKTYPE_LOOP) family = this.u32(0);
     else {

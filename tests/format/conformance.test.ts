@@ -100,7 +100,7 @@ describe.skipIf(whyCrafted !== null)(title(whyCrafted, 'decode matches tcpdump o
 
   for (const flags of FLAG_SETS) {
     it(`tcpdump -n ${flags || '(no flags)'}`, async () => {
-      expect(files.length).toBe(3);
+      expect(files.length).toBe(7);
       for (const file of files) {
         const argv = flags.split(' ').filter(Boolean);
         const ours = await tcplab(file, argv);

@@ -320,7 +320,39 @@ export function craftedFrames(): Crafted[] {
   return f;
 }
 
-/** Writes the crafted frames as pcap (µs), pcap (ns, big-endian) and pcapng. */
+/**
+ * The IP datagrams of the crafted Ethernet frames (EtherType IPv4, no VLAN), for the link types
+ * that carry IP without an Ethernet header.
+ */
+function ipDatagrams(): number[][] {
+  return craftedFrames()
+    .map((c) => c.frame)
+    .filter((f) => f.length > 14 && f[12] === 0x08 && f[13] === 0x00)
+    .map((f) => f.slice(14));
+}
+
+/** BSD loopback (LINKTYPE_NULL: host byte order; LOOP: network order), Raw IP and IPv4. */
+function otherLinkTypes(dir: string): string[] {
+  const start = 1_767_225_600;
+  const dgrams = ipDatagrams();
+  const rec = (data: number[], i: number): WritableRecord => ({ data: Uint8Array.from(data), tsSec: start + i, tsNsec: i * 1000 });
+  const nullLe = [...dgrams.map((d) => [2, 0, 0, 0, ...d]), [99, 0, 0, 0, 1, 2, 3, 4], [2, 0]];
+  const loop = [...dgrams.map((d) => [0, 0, 0, 2, ...d]), [0, 0, 0, 99, 1, 2, 3, 4]];
+  // Raw IP dispatches on the version nibble; IPv6 is a documented gap (docs/decode.md).
+  const v4 = dgrams.filter((d) => d[0]! >> 4 !== 6);
+  const raw = [...v4, [0x20, 0, 0, 0], []];
+  const files = [join(dir, 'crafted-null.pcap'), join(dir, 'crafted-loop.pcap'), join(dir, 'crafted-raw.pcap'), join(dir, 'crafted-ipv4.pcap')];
+  writePcapFile(files[0]!, nullLe.map(rec), { linkType: 0 });
+  writePcapFile(files[1]!, loop.map(rec), { linkType: 108 });
+  writePcapFile(files[2]!, raw.map(rec), { linkType: 101 });
+  writePcapFile(files[3]!, v4.map(rec), { linkType: 228 });
+  return files;
+}
+
+/**
+ * Writes the crafted frames as pcap (µs), pcap (ns, big-endian) and pcapng, then the IP
+ * datagrams among them as NULL, LOOP, RAW and IPV4 captures.
+ */
 export function writeCraftedCaptures(dir: string): string[] {
   const frames = craftedFrames();
   let us = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z in µs
@@ -339,5 +371,5 @@ export function writeCraftedCaptures(dir: string): string[] {
   writePcapFile(files[0]!, records, { linkType: 1 });
   writePcapFile(files[1]!, records, { linkType: 1, resolution: 'ns', byteOrder: 'big' });
   writePcapngFile(files[2]!, records, { interfaces: [{ linkType: 1, tsResolution: 'ns', name: 'crafted0' }] });
-  return files;
+  return [...files, ...otherLinkTypes(dir)];
 }
