@@ -88,6 +88,9 @@ export function segmentFromDecoded(
  * no checksums, no application layers. Returns undefined for anything else, and the caller
  * falls back to decodePacket + segmentFromDecoded, so both paths give identical inputs.
  */
+/** Reused between calls (the option objects themselves are not kept). */
+const optionScratch: TcpOption[] = [];
+
 export function segmentFromFrame(
   linkType: number,
   bytes: Uint8Array,
@@ -127,7 +130,8 @@ export function segmentFromFrame(
   let tsval: number | undefined;
   let tsecr: number | undefined;
   if (doff > 20) {
-    const opts: TcpOption[] = [];
+    const opts = optionScratch;
+    opts.length = 0;
     parseTcpOptionsInto(bytes, tcpOff + 20, tcpOff + doff, opts);
     for (let i = 0; i < opts.length; i++) {
       const o = opts[i]!;

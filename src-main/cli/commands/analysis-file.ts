@@ -3,6 +3,7 @@
  * feeds the TCP segments to the analysis. Shared by `tcplab analyze`, `tcplab conversations`,
  * the analysis tests and the benchmark.
  */
+import { statSync } from 'node:fs';
 import { CaptureReader } from '../../capture/reader';
 import { decodePacket } from '@shared/wire/decode';
 import { TcpAnalyzer } from '@shared/analysis/analyzer';
@@ -18,7 +19,14 @@ export interface FileAnalysis {
 
 export function analyzeCaptureFile(path: string, opts: { maxFrames?: number } = {}): FileAnalysis {
   const reader = CaptureReader.open(path);
-  const analyzer = new TcpAnalyzer({ initialRows: 4096 });
+  // Size the columns from the file (a TCP frame takes 66+ bytes) rather than doubling up to them.
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    // stdin or a special file: grow as needed
+  }
+  const analyzer = new TcpAnalyzer({ initialRows: Math.min(Math.max(4096, Math.ceil(size / 400)), 1 << 24) });
   let frames = 0;
   let skipped = 0;
   try {
