@@ -30,6 +30,9 @@ describe('tcplab stack: arguments', () => {
     expect(o.serve).toEqual(['echo', 'daytime', 'chargen']);
     expect(o.impairment).toEqual({ loss: 0.1, delayMs: 20 });
     expect(o.seed).toBe(7);
+    expect(parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.01,0.3']).impairment).toEqual({ gilbertElliott: { pGoodToBad: 0.01, pBadToGood: 0.3 } });
+    expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.01'])).toThrow(/PGB,PBG/);
+    expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.1,0.2', '--loss', '0.1'])).toThrow(/exclude/);
   });
 
   it('reports a missing TAP with the command that creates it (exit 1)', async () => {

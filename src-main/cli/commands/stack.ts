@@ -93,6 +93,15 @@ export function parseStackArgs(args: ParsedArgs): StackRunOptions {
     duplicate: probability(args, 'dup'),
     corrupt: probability(args, 'corrupt'),
   };
+  const burst = args.options['burst-loss'] as string | undefined;
+  if (burst !== undefined) {
+    const parts = burst.split(',').map((x) => Number(x.trim()));
+    if (parts.length !== 2 || parts.some((x) => !(x >= 0 && x <= 1))) {
+      throw new CliUsageError(`--burst-loss expects PGB,PBG (two probabilities, good→bad and bad→good), got '${burst}'`);
+    }
+    if (impairment.loss !== undefined) throw new CliUsageError('--loss and --burst-loss exclude each other');
+    impairment.gilbertElliott = { pGoodToBad: parts[0]!, pBadToGood: parts[1]! };
+  }
   for (const k of Object.keys(impairment) as (keyof ImpairmentConfig)[]) if (impairment[k] === undefined) delete impairment[k];
   try {
     validateImpairment(impairment);
@@ -167,7 +176,9 @@ export async function startStack(o: StackRunOptions, out?: (line: string) => voi
     throw e;
   }
   const services = o.serve.length ? ` serving ${o.serve.join(',')}` : '';
-  const imp = Object.entries(o.impairment).map(([k, v]) => `${k}=${v}`).join(' ');
+  const imp = Object.entries(o.impairment)
+    .map(([k, v]) => (typeof v === 'object' ? `burstLoss=${v.pGoodToBad},${v.pBadToGood}` : `${k}=${v}`))
+    .join(' ');
   const readyLine =
     `tcplab stack: ready on ${o.tap}${tap.created ? ' (created)' : ''} ${ifc.mac} ${o.ip}` +
     `${o.gateway ? ` gw ${o.gateway}` : ''} mtu ${ifc.mtu}${services}${imp ? ` impair ${imp} seed ${o.seed}` : ''}${o.pcap ? ` pcap ${o.pcap}` : ''}`;
@@ -195,7 +206,7 @@ export const stackCommand: CliCommand = {
   summary: "Run tcplab's TCP/IP stack on a TAP so the kernel can ping and talk to it",
   usage:
     'stack --tap NAME --ip ADDR/LEN [--gw ADDR] [--mac MAC] [--mtu N] [--serve echo,discard,chargen,daytime] [--pcap FILE] [--create]\n' +
-    '       [--loss P] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N] [--trace]',
+    '       [--loss P | --burst-loss PGB,PBG] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N] [--trace]',
   options: [
     { name: 'tap', type: 'string', valueName: 'NAME', description: 'TAP interface to attach to (create it once: sudo ip tuntap add dev NAME mode tap user $USER)' },
     { name: 'ip', type: 'string', valueName: 'ADDR/LEN', description: "The stack's IPv4 address and prefix, e.g. 192.0.2.2/24" },
@@ -206,6 +217,7 @@ export const stackCommand: CliCommand = {
     { name: 'pcap', type: 'string', valueName: 'FILE', description: 'Record every frame (with its cause) to a pcapng file' },
     { name: 'create', type: 'boolean', description: 'Create the TAP if missing (needs CAP_NET_ADMIN; removed on exit)' },
     { name: 'loss', type: 'number', valueName: 'P', description: 'Drop each frame (both directions) with probability P' },
+    { name: 'burst-loss', type: 'string', valueName: 'PGB,PBG', description: 'Gilbert–Elliott burst loss: P(good→bad),P(bad→good) per frame; every frame in the bad state is lost' },
     { name: 'delay', type: 'number', valueName: 'MS', description: 'Delay each frame (both directions) by MS' },
     { name: 'jitter', type: 'number', valueName: 'MS', description: 'Add 0..MS random delay per frame' },
     { name: 'reorder', type: 'number', valueName: 'P', description: 'Hold back a frame with probability P so later ones overtake it' },
