@@ -20,6 +20,10 @@ import { zeroWindowLab } from './zero-window';
 import { sillyWindowLab } from './silly-window';
 import { interactiveLab } from './interactive';
 import { fastRecoveryLab } from './fast-recovery';
+import { rtoBackoffLab } from './rto-backoff';
+import { slowStartLab } from './slow-start';
+import { ccCompareLab } from './cc-compare';
+import { fairnessLab } from './fairness';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -40,6 +44,10 @@ export const labs: LabModule[] = [
   zeroWindowLab,
   sillyWindowLab,
   fastRecoveryLab,
+  rtoBackoffLab,
+  slowStartLab,
+  ccCompareLab,
+  fairnessLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,
