@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import { encodePcap } from '../../src-main/capture';
@@ -72,6 +72,25 @@ describe('tcplab decode: arguments and exit codes', () => {
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.out).toBe(fromFile.out);
     expect(fromFile.out.split('\n').length).toBeGreaterThan(100);
+  });
+
+  it('stops quietly when the reader of its output goes away (EPIPE, as with | head)', async () => {
+    let writes = 0;
+    const closedPipe = new Writable({
+      write(_chunk, _enc, done) {
+        writes++;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    closedPipe.on('error', () => undefined);
+    const err = new TextSink();
+    const big = join(work, 'big.pcap');
+    const records = Array.from({ length: 20_000 }, (_, i) => ({ data: Uint8Array.from(Array(60).fill(i & 255)), tsSec: i, tsNsec: 0 }));
+    writeFileSync(big, encodePcap(records, { linkType: 1 }));
+    const code = await runCli(['decode', big], { stdout: closedPipe, stderr: err, stdin: process.stdin });
+    expect(code).toBe(0);
+    expect(writes).toBeGreaterThan(0);
+    expect(err.text).not.toContain('EPIPE');
   });
 
   it('stops after -c N packets and accepts clustered flags (-nvc 2)', async () => {

@@ -61,9 +61,21 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
   const printer = new TcpdumpPrinter(opts.flags, opts.tzOffset ?? localTimeZone);
   const limit = opts.count ?? Infinity;
   let printed = 0;
+  // The reader of our output went away (`tcplab decode big.pcap | head`): stop quietly, as
+  // tcpdump does when SIGPIPE ends it.
+  let outputClosed = false;
+  const onOutputError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') outputClosed = true;
+  };
+  io.stdout.on('error', onOutputError);
   const flush = async (): Promise<void> => {
-    if (printer.pendingBytes === 0) return;
-    if (!io.stdout.write(printer.takeOutput())) await once(io.stdout, 'drain');
+    if (printer.pendingBytes === 0 || outputClosed) return;
+    try {
+      if (!io.stdout.write(printer.takeOutput())) await once(io.stdout, 'drain');
+    } catch (err) {
+      onOutputError(err as NodeJS.ErrnoException);
+      if (!outputClosed) throw err;
+    }
   };
   const emit = (r: CaptureRecord): void => {
     printer.append(r.linkType, r.data, r.originalLength, r.tsSec, Math.floor(r.tsNsec / 1000));
@@ -78,7 +90,7 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
       const reader = await AsyncCaptureReader.open(io.stdin);
       header(reader.linkType, reader.snaplen);
       try {
-        while (printed < limit) {
+        while (printed < limit && !outputClosed) {
           const r = await reader.next();
           if (r === null) break;
           emit(r);
@@ -91,7 +103,7 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
       const reader = CaptureReader.open(source);
       header(reader.linkType, reader.snaplen);
       try {
-        while (printed < limit) {
+        while (printed < limit && !outputClosed) {
           const r = reader.next();
           if (r === null) break;
           emit(r);
@@ -110,6 +122,7 @@ export async function decodeCapture(source: string, opts: DecodeOptions, io: Cli
     throw err;
   }
   await flush();
+  io.stdout.off('error', onOutputError);
   return 0;
 }
 
