@@ -191,9 +191,7 @@ export function timeSequenceOption(s: SessionSeries, labels: TsgLabels, cursorT:
   mark(labels.fin, s.tsg.fin, 'diamond', theme.palette[5]!);
   mark(labels.rst, s.tsg.rst, 'rect', theme.danger);
   addCursor(series, cursorT, labels.cursor, theme);
-  const opt = { ...base(theme, labels.seq, labels.time), series };
-  (opt.tooltip as Record<string, unknown>).trigger = 'item';
-  return opt;
+  return { ...base(theme, labels.seq, labels.time), tooltip: { trigger: 'item', confine: true }, series };
 }
 
 export interface RateLabels {

@@ -1,0 +1,74 @@
+/**
+ * The ONE place ECharts is registered (tree-shaken: only the charts and components tcplab uses,
+ * canvas renderer — no runtime <style> injection, so the strict CSP holds).
+ *
+ * The instance lives in a shallowRef (never deep-reactive: ECharts' object graph is huge), is
+ * resized by a ResizeObserver and disposed on unmount. `setOption` replaces the whole option
+ * (`notMerge`) because the option builders are pure and produce complete options; a `finished`
+ * handler is attached before the first setOption (ECharts fires it inside the first frame).
+ */
+import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
+import * as echarts from 'echarts/core';
+import { LineChart, ScatterChart } from 'echarts/charts';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import type { ChartOption } from '../charts/options';
+import { seriesLengths } from '../charts/options';
+
+echarts.use([LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, MarkAreaComponent, CanvasRenderer]);
+
+export interface UseECharts {
+  chart: Ref<echarts.ECharts | null>;
+  /** Replaces the option; resolves when ECharts has finished drawing it. */
+  setOption(option: ChartOption): Promise<number>;
+  onClick(handler: (p: { seriesName?: string; value?: unknown }) => void): void;
+}
+
+export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
+  const chart = shallowRef<echarts.ECharts | null>(null);
+  let observer: ResizeObserver | undefined;
+  let pendingFinish: (() => void) | null = null;
+  const clickHandlers: ((p: { seriesName?: string; value?: unknown }) => void)[] = [];
+
+  onMounted(() => {
+    if (!el.value) return;
+    const c = echarts.init(el.value, undefined, { renderer: 'canvas' });
+    c.on('finished', () => {
+      const f = pendingFinish;
+      pendingFinish = null;
+      f?.();
+    });
+    c.on('click', (p) => {
+      for (const h of clickHandlers) h(p as { seriesName?: string; value?: unknown });
+    });
+    chart.value = c;
+    observer = new ResizeObserver(() => c.resize());
+    observer.observe(el.value);
+  });
+
+  onBeforeUnmount(() => {
+    observer?.disconnect();
+    chart.value?.dispose();
+    chart.value = null;
+  });
+
+  function setOption(option: ChartOption): Promise<number> {
+    const c = chart.value;
+    const started = performance.now();
+    if (!c) return Promise.resolve(0);
+    const el2 = el.value;
+    // The test hook: series lengths as a data attribute (no globals).
+    if (el2) el2.dataset.seriesLengths = JSON.stringify(seriesLengths(option));
+    pendingFinish?.(); // a newer option replaces one still drawing
+    return new Promise((resolve) => {
+      pendingFinish = () => {
+        const ms = performance.now() - started;
+        if (el2) el2.dataset.drawMs = ms.toFixed(1);
+        resolve(ms);
+      };
+      c.setOption(option as echarts.EChartsCoreOption, { notMerge: true, lazyUpdate: false });
+    });
+  }
+
+  return { chart, setOption, onClick: (h) => clickHandlers.push(h) };
+}
