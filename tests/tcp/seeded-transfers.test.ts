@@ -46,6 +46,6 @@ describe('seeded transfers over an impaired path', () => {
     }
     expect(failures.slice(0, 5)).toEqual([]);
     for (const k of outcomes.keys()) expect(['delivered', 'ETIMEDOUT', 'ECONNRESET']).toContain(k);
-    expect(outcomes.get('ETIMEDOUT') ?? 0).toBeGreaterThan(100);
+    expect(outcomes.get('ETIMEDOUT') ?? 0).toBeGreaterThan(50); // the errno path is really exercised
   }, 600_000);
 });

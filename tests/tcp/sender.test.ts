@@ -161,7 +161,12 @@ describe('fast retransmit, fast recovery, limited transmit', () => {
     h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[1000, 2000]]) });
     h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[3000, 4000], [1000, 2000]]) });
     h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[3000, 5000], [1000, 2000]]) });
-    const out = h.take().map((s) => s.seq);
+    // RFC 6675 IsLost: the first hole has three SACKed segments above it: fast retransmit of 0.
+    const first = h.take().map((s) => s.seq);
+    expect(first[0]).toBe(lseq(0));
+    expect(first).not.toContain(lseq(2000)); // only two segments SACKed above it: not lost yet
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 30_000, options: sack([[3000, 6000], [1000, 2000]]) });
+    const out = [...first, ...h.take().map((s) => s.seq)];
     expect(out).toContain(lseq(0));
     expect(out).toContain(lseq(2000));
     expect(out).not.toContain(lseq(1000));

@@ -45,6 +45,12 @@ async function runClock(clock: ManualClock, done: () => boolean, limitMs: number
   }
 }
 
+/** Set by a debugging session to watch a stack-mode transfer. */
+export let debugProbes: import('@shared/model/probe').ProbeBus | null = null;
+export function setDebugProbes(p: import('@shared/model/probe').ProbeBus | null): void {
+  debugProbes = p;
+}
+
 function makePair(mode: TransferMode, seed: number, impair: { loss: number; duplicate: number; reorder: number; corrupt: number; delayMs: number }, cfgA: Partial<TcpConfig>, cfgB: Partial<TcpConfig>, mtuA: number, onNet?: (net: SimNet) => void): Pair {
   if (mode === 'sim') {
     const net = new SimNet(seed, impair);
@@ -57,8 +63,9 @@ function makePair(mode: TransferMode, seed: number, impair: { loss: number; dupl
   const random = new SeededRandom(seed);
   const ch = { ...impair, reorderDelayMs: 5 + random.int(10) };
   const link = new VirtualLink({ clock, random: random.fork(), aToB: ch, bToA: ch, mtu: 1500 });
-  const sa = new Stack({ clock, random: random.fork() });
-  const sb = new Stack({ clock, random: random.fork() });
+  const probes = debugProbes ?? undefined;
+  const sa = new Stack({ clock, random: random.fork(), probes });
+  const sb = new Stack({ clock, random: random.fork(), probes });
   sa.addInterface({ device: link.a, ipv4: '192.0.2.1/24', mtu: Math.min(1500, mtuA) });
   sb.addInterface({ device: link.b, ipv4: '192.0.2.2/24' });
   sa.tcp.options.config = cfgA;
@@ -113,6 +120,8 @@ export interface Outcome {
   ok: boolean;
   errno: string | null;
   stuck: string | null;
+  /** Counters of both stacks when it failed (stack mode). */
+  detail?: string;
 }
 
 /**
@@ -203,7 +212,7 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
       stuck: `seed ${seed}: left ${left.map((c) => c.state).join(',')} timers ${tcpTimers} ports ${a.tcpPorts.size() + b.tcpPorts.size()}`,
     };
   }
-  if (errors.length > 0) return { ok: false, errno: errors[0]!, stuck: null };
+  if (errors.length > 0) return { ok: false, errno: errors[0]!, stuck: null, detail: net.counters?.() };
   const ok = gotUp !== null && gotDown !== null && equal(gotUp, up) && equal(gotDown, down);
   return { ok, errno: ok ? null : 'DATA-MISMATCH', stuck: null };
 }

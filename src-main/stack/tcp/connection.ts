@@ -14,6 +14,7 @@ import type { Clock, TimerHandle } from '@shared/sim/clock';
 import type { ProbeBus, ProbeValue } from '@shared/model/probe';
 import { seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '@shared/wire/seq';
 import { createCongestionControl, type CongestionControl, type CongestionName } from './congestion';
+import { SackScoreboard, type SackBlock } from './congestion/scoreboard';
 import { Assembler, ByteRing } from './buffers';
 import { RtoEstimator } from './rtt';
 import {
@@ -145,11 +146,6 @@ export interface TcpConnectionEvents {
   closed?(errno: TcpErrno | null): void;
 }
 
-interface SackRange {
-  start: SeqNum;
-  end: SeqNum;
-}
-
 const SYNCHRONIZED_DATA_STATES: ReadonlySet<TcpState> = new Set([
   'ESTABLISHED',
   'CLOSE-WAIT',
@@ -208,10 +204,11 @@ export class TcpConnection {
   recoveryPoint: SeqNum = seq(0);
   /** RFC 6582 `recover`: no new fast retransmit for losses older than the last RTO. */
   private recover: SeqNum | null = null;
-  /** RFC 6675 HighRxt: highest sequence retransmitted in this recovery. */
-  private highRxt: SeqNum = seq(0);
-  /** SACK scoreboard: ranges above SND.UNA the peer reported (RFC 2018, RFC 6675 lite). */
-  private sacked: SackRange[] = [];
+  /**
+   * The RFC 6675 scoreboard (congestion/scoreboard.ts): what the peer SACKed, IsLost, pipe,
+   * NextSeg. Created when SACK is negotiated; reset after an RTO.
+   */
+  private scoreboard: SackScoreboard | null = null;
   private persistBackoffs = 0;
   /** Zero-window probes sent since the peer last said anything. */
   private unansweredPersistProbes = 0;
@@ -796,21 +793,18 @@ export class TcpConnection {
     }
     const window = seg.window << this.sndShift;
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
+    // RFC 6675 §5 Update(): SACK blocks and the cumulative ACK go to the scoreboard first.
+    const newlySacked = this.updateScoreboard(seg);
     if (seqGt(ack, this.sndUna)) {
       this.ackAdvance(seg, ack);
     } else if (
       ack === this.sndUna &&
       outstanding &&
-      seg.payload.length === 0 &&
-      !(seg.flags & (TCP_SYN | TCP_FIN)) &&
-      window === this.sndWnd &&
-      !this.timers.has('persist')
+      !this.timers.has('persist') &&
+      // RFC 5681 §2 "duplicate acknowledgment" (a)-(e), or RFC 6675 §2: an ACK that SACKs new data.
+      ((seg.payload.length === 0 && !(seg.flags & (TCP_SYN | TCP_FIN)) && window === this.sndWnd) || newlySacked > 0)
     ) {
-      // RFC 5681 §2 "duplicate acknowledgment" (a)-(e); SACK information is merged first (RFC 6675).
-      this.updateScoreboard(seg);
       this.onDupAck(now);
-    } else if (this.sackOk) {
-      this.updateScoreboard(seg);
     }
     // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
@@ -871,8 +865,6 @@ export class TcpConnection {
     }
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
-    this.pruneScoreboard();
-    this.updateScoreboard(seg);
 
     // RTT sample: RFC 7323 §4 (TSecr) or one timed segment (RFC 6298 §3 with Karn's algorithm).
     let rttMs: number | undefined;
@@ -944,7 +936,8 @@ export class TcpConnection {
       this.cc.onDupAck({ now, mss, inRecovery: true });
       return;
     }
-    const sackSaysLost = this.sackOk && this.sackedBytes() > (this.config.dupThresh - 1) * mss;
+    // RFC 6675 §5: with SACK, recovery starts once IsLost(HighACK + 1) says so, even before 3 duplicates.
+    const sackSaysLost = this.scoreboard !== null && this.scoreboard.isLost(this.sndUna);
     if (this.dupAcks >= this.config.dupThresh || sackSaysLost) {
       // RFC 6582 §3.2 step 2: only if this loss is newer than the last recovery or RTO.
       if (this.recover !== null && seqLt(this.sndUna, this.recover)) {
@@ -954,90 +947,54 @@ export class TcpConnection {
       this.inRecovery = true;
       this.recoveryPoint = this.sndMax;
       this.recover = this.sndMax;
-      this.highRxt = this.sndUna;
       this.stats.fastRetransmits++;
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss, cause: 'fast-retransmit', sack: this.sackOk });
       this.probeCc('enter-recovery');
-      this.retransmitAt(this.sndUna, 'fast retransmit');
+      if (this.scoreboard) {
+        const first = this.scoreboard.enterRecovery(); // RFC 6675 §5 step 4: retransmit HighACK + 1
+        this.retransmitAt(seq(first.seq), 'fast retransmit', first.len);
+      } else {
+        this.retransmitAt(this.sndUna, 'fast retransmit');
+      }
       this.armRto(true);
+      this.trySend();
     } else {
       // Limited transmit (RFC 3042): the first two duplicate ACKs may each send one new segment.
       this.cc.onDupAck({ now, mss, inRecovery: false });
     }
   }
 
-  // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 lite) ----
+  // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
 
-  private updateScoreboard(seg: TcpSegment): void {
-    if (!this.sackOk) return;
-    for (const o of seg.options) {
-      if (o.kind !== 'sack') continue;
-      for (const b of o.blocks) {
-        // Ignore blocks outside (SND.UNA, SND.MAX] (RFC 2018 §5; D-SACK below SND.UNA ignored).
-        if (!seqLt(b.left, b.right) || !seqGe(b.left, this.sndUna) || seqGt(b.right, this.sndMax)) continue;
-        this.addSacked(b.left, b.right);
-      }
+  /** Feeds one ACK to the scoreboard; returns the bytes it newly SACKed. */
+  private updateScoreboard(seg: TcpSegment): number {
+    if (!this.sackOk || !this.synAcked) return 0;
+    const sb = this.ensureScoreboard();
+    const blocks: SackBlock[] = [];
+    for (const o of seg.options) if (o.kind === 'sack') for (const b of o.blocks) blocks.push({ left: b.left, right: b.right });
+    const u = sb.update(seg.ack, blocks, this.sndMax);
+    return u.newlySackedBytes;
+  }
+
+  private ensureScoreboard(): SackScoreboard {
+    if (!this.scoreboard) {
+      this.scoreboard = new SackScoreboard({ mss: this.payloadMss(), dupThresh: this.config.dupThresh });
+      this.scoreboard.reset(this.sndUna, this.sndMax);
     }
+    this.scoreboard.mss = this.payloadMss();
+    return this.scoreboard;
   }
 
-  private addSacked(start: SeqNum, end: SeqNum): void {
-    const out: SackRange[] = [];
-    let s = start;
-    let e = end;
-    for (const r of this.sacked) {
-      if (seqLt(r.end, s) || seqGt(r.start, e)) out.push(r);
-      else {
-        if (seqLt(r.start, s)) s = r.start;
-        if (seqGt(r.end, e)) e = r.end;
-      }
-    }
-    out.push({ start: s, end: e });
-    out.sort((a, b) => seqDiff(a.start, b.start));
-    this.sacked = out;
-  }
-
-  private pruneScoreboard(): void {
-    if (this.sacked.length === 0) return;
-    const out: SackRange[] = [];
-    for (const r of this.sacked) {
-      if (seqLe(r.end, this.sndUna)) continue;
-      out.push(seqLt(r.start, this.sndUna) ? { start: this.sndUna, end: r.end } : r);
-    }
-    this.sacked = out;
-  }
-
-  private sackedBytes(): number {
-    let n = 0;
-    for (const r of this.sacked) n += seqDiff(r.end, r.start);
-    return n;
-  }
-
-  /** RFC 6675 NextSeg rule 1 (simplified): the first un-SACKed hole at or above HighRxt below the highest SACK. */
-  private nextHole(): { start: SeqNum; len: number } | null {
-    if (this.sacked.length === 0) return null;
-    let cursor = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
-    for (const r of this.sacked) {
-      if (seqLt(cursor, r.start)) return { start: cursor, len: seqDiff(r.start, cursor) };
-      if (seqLt(cursor, r.end)) cursor = r.end;
-    }
-    return null;
-  }
-
-  /** RFC 6675 pipe, approximated: outstanding − SACKed − presumed-lost holes not yet retransmitted. */
+  /**
+   * Bytes in the network. With SACK in recovery: RFC 6675 SetPipe() from the scoreboard.
+   * Otherwise what is outstanding (minus SACKed bytes), the inflated-cwnd scheme of RFC 5681/6582.
+   */
   private pipe(): number {
     const outstanding = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
-    if (!this.sackOk || this.sacked.length === 0) return outstanding;
-    let pipe = outstanding - this.sackedBytes();
-    if (this.inRecovery) {
-      const highest = this.sacked[this.sacked.length - 1]!.end;
-      let cursor = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
-      for (const r of this.sacked) {
-        if (seqGe(cursor, highest)) break;
-        if (seqLt(cursor, r.start)) pipe -= seqDiff(r.start, cursor);
-        if (seqLt(cursor, r.end)) cursor = r.end;
-      }
-    }
-    return Math.max(0, pipe);
+    const sb = this.scoreboard;
+    if (!sb) return outstanding;
+    if (this.inRecovery) return sb.pipe();
+    return Math.max(0, outstanding - sb.sackedBytes);
   }
 
   /** RFC 5681 FlightSize: data sent but not yet cumulatively acknowledged. */
@@ -1090,8 +1047,15 @@ export class TcpConnection {
   }
 
   /** Payload per full segment: the MSS minus the options every segment carries (timestamps). */
+  /**
+   * Payload that fits one segment now: the MSS minus the options this segment will carry —
+   * timestamps (12 bytes) and, while we hold out-of-order data, SACK blocks (RFC 2018 §3:
+   * 2 + 2 + 8·n bytes), or the IP datagram would exceed the MTU (RFC 6691 §3).
+   */
   private payloadMss(): number {
-    return this.effectiveMss() - (this.tsOk ? 12 : 0);
+    let opts = this.tsOk ? 12 : 0;
+    if (this.sackOk && !this.assembler.isEmpty) opts += 4 + 8 * Math.min(this.assembler.rangeCount, this.tsOk ? 3 : 4);
+    return this.effectiveMss() - opts;
   }
 
   /** Sends what the windows, Nagle and SWS avoidance allow (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4). */
@@ -1102,12 +1066,13 @@ export class TcpConnection {
       const mss = this.payloadMss();
       const limitedTransmit = !this.inRecovery && this.dupAcks > 0 && this.dupAcks < this.config.dupThresh ? this.dupAcks * this.effectiveMss() : 0;
       const cwndRoom = this.cc.cwnd + limitedTransmit - this.pipe();
-      if (this.inRecovery && this.sackOk) {
-        const hole = this.nextHole();
-        if (hole && cwndRoom > 0) {
-          const len = Math.min(hole.len, mss);
-          this.retransmitAt(hole.start, 'sack hole', len);
-          this.highRxt = seqAdd(hole.start, len);
+      if (this.inRecovery && this.scoreboard && cwndRoom >= mss) {
+        // RFC 6675 §5 step (C): NextSeg() while cwnd − pipe ≥ 1 SMSS; rule 2 (new data) falls through.
+        const unsentNow = Math.max(0, Math.min(this.sendBuffer.length - this.sentOffset(), seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt)));
+        const next = this.scoreboard.nextSeg(unsentNow);
+        if (next && next.rule !== 2 && next.len > 0) {
+          this.retransmitAt(seq(next.seq), next.rule === 4 ? 'sack rescue' : 'sack hole', Math.min(next.len, mss));
+          this.scoreboard.sent({ ...next, len: Math.min(next.len, mss) });
           continue;
         }
       }
@@ -1135,6 +1100,7 @@ export class TcpConnection {
       const end = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
       this.sndNxt = end;
       if (seqGt(end, this.sndMax)) this.sndMax = end;
+      this.scoreboard?.onSend(this.sndMax);
       if (!this.timers.has('rto')) this.armRto();
       if (len === 0 && withFin) break;
     }
@@ -1675,7 +1641,9 @@ export class TcpConnection {
     this.inRecovery = false;
     this.recover = this.sndMax;
     this.dupAcks = 0;
-    this.sacked = []; // RFC 2018 §8: the receiver may renege; start over from SND.UNA
+    // RFC 2018 §8: the receiver may renege; start over from SND.UNA with an empty scoreboard.
+    this.scoreboard?.exitRecovery();
+    this.scoreboard?.reset(this.sndUna, this.sndMax);
     this.rttTiming = null;
     this.rtt.backoff();
     // Go back N: SND.NXT returns to SND.UNA; the window (cwnd = 1 SMSS) paces the resend.
