@@ -11,7 +11,6 @@ import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
 import { UploadStore } from '../session/uploads';
-import { captureInterfaces } from '../session/sources/interface';
 import { labs } from '../session/sources/lab';
 import { conversationsOf } from '../session/conversations';
 import { filterFrames, frameAnalysis, sessionSeries } from '../session/series';
@@ -42,10 +41,6 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'lab.list': () => labs.map((l) => ({ name: l.name, title: l.title, narrative: l.narrative })),
     'session.list': () => ctx.registry.list(),
     'session.open': ({ source }) => ctx.registry.open(source),
-    'session.pause': ({ sessionId }) => ctx.registry.pause(sessionId),
-    'session.resume': ({ sessionId }) => ctx.registry.resume(sessionId),
-    'capture.interfaces': () =>
-      captureInterfaces().map((i) => ({ name: i.name, description: i.description, addresses: i.addresses, up: i.up, loopback: i.loopback })),
     'session.close': ({ sessionId }) => {
       ctx.registry.close(sessionId);
       return { closed: true as const };

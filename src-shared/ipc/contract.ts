@@ -18,14 +18,6 @@ export const UPLOAD_CHUNK_BYTES = 512 * 1024;
 export const sourceSpecSchema = s.tagged('kind', {
   demo: s.object({ kind: s.literal('demo') }),
   file: s.object({ kind: s.literal('file'), path: s.string({ maxLength: 4096, minLength: 1 }) }),
-  interface: s.object({
-    kind: s.literal('interface'),
-    device: s.string({ maxLength: 64, minLength: 1, pattern: /^[\w.:@-]+$/ }),
-    /** A BPF capture filter in libpcap's syntax; libpcap compiles it and reports its errors. */
-    filter: s.optional(s.string({ maxLength: 2048 })),
-    snaplen: s.optional(s.int(64, 262_144)),
-    promiscuous: s.optional(s.boolean()),
-  }),
   lab: s.object({
     kind: s.literal('lab'),
     name: s.string({ maxLength: 64, pattern: /^[a-z0-9-]+$/ }),
@@ -48,10 +40,6 @@ export const requestSchemas = {
   'session.list': s.object({}),
   'session.open': s.object({ source: sourceSpecSchema }),
   'session.close': s.object({ sessionId }),
-  'session.pause': s.object({ sessionId }),
-  'session.resume': s.object({ sessionId }),
-  /** Interfaces a live capture can open (libpcap's list, with IPv4 addresses). */
-  'capture.interfaces': s.object({}),
   'session.frames': s.object({ sessionId, from: s.int(1), count: s.int(1, 100_000) }),
   'frame.detail': s.object({ sessionId, frame: s.int(1) }),
   /**
@@ -86,14 +74,6 @@ export interface AppInfo {
   initialSessionId: number | null;
 }
 
-export interface CaptureInterfaceInfo {
-  name: string;
-  description: string | null;
-  addresses: string[];
-  up: boolean;
-  loopback: boolean;
-}
-
 /** A lab as the lab browser lists it. */
 export interface LabInfo {
   name: string;
@@ -107,9 +87,6 @@ export interface RequestResults {
   'session.list': SessionInfo[];
   'session.open': SessionInfo;
   'session.close': { closed: true };
-  'session.pause': SessionInfo;
-  'session.resume': SessionInfo;
-  'capture.interfaces': CaptureInterfaceInfo[];
   'session.frames': FrameSummary[];
   'frame.detail': FrameDetail;
   'upload.begin': { uploadId: number };
