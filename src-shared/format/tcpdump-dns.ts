@@ -309,36 +309,28 @@ function printn(h: DnsPrinterHost, cp: number, n: number): boolean {
   return true;
 }
 
-/** blabel_print (RFC 2673 bit-string labels). */
+/** blabel_print (RFC 2673 bit-string labels): `\[x<hex>/<bits>]`; returns the index after it. */
 function blabel(h: DnsPrinterHost, cp: number): number {
   if (!h.has(cp, 1)) return FAIL;
   let bitlen = h.u8(cp);
   if (bitlen === 0) bitlen = 256;
-  const slen = Math.floor((bitlen + 3) / 4);
-  let lim = cp + 1 + slen;
   h.put('\\[x');
-  let b: number;
-  let tc: number;
-  let i: number;
-  for (b = bitlen, cp = cp + 1; b >= 8; b -= 8, cp++) {
+  let b = bitlen;
+  for (cp = cp + 1; b >= 8; b -= 8, cp++) {
     if (!h.has(cp, 1)) return FAIL;
     h.put(h.u8(cp).toString(16).padStart(2, '0'));
   }
   if (b > 4) {
-    tc = h.u8(cp);
+    const tc = h.u8(cp);
     cp++;
     h.put((tc & (0xff << (8 - b)) & 0xff).toString(16).padStart(2, '0'));
   } else if (b > 0) {
-    tc = h.u8(cp);
+    const tc = h.u8(cp);
     cp++;
     h.put(((tc >> 4) & (0x0f << (4 - b)) & 0x0f).toString(16));
   }
   h.put(`/${bitlen}]`);
-  i = 0;
-  void i;
-  void lim;
-  lim = cp;
-  return lim;
+  return cp;
 }
 
 /** ns_cprint: one <character-string>; returns the index after it or -1. */

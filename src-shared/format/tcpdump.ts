@@ -1674,7 +1674,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     this.num(win);
     if (flags & 0x20) this.put(`, urg ${urp}`);
     if (hlen > 20) {
-      if (!this.tcpOptions(off, off + 20, hlen - 20, rev, thseq, thack, length)) return;
+      if (!this.tcpOptions(off + 20, hlen - 20, rev, thseq, thack)) return;
     }
     this.put(', length ');
     this.num(length);
@@ -1693,15 +1693,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   }
 
   /** The options loop; false when it ended the packet's line (bad option or truncation). */
-  private tcpOptions(
-    tcpOff: number,
-    cp: number,
-    hlen: number,
-    rev: boolean,
-    thseq: number,
-    thack: number,
-    payloadLen: number,
-  ): boolean {
+  private tcpOptions(cp: number, hlen: number, rev: boolean, thseq: number, thack: number): boolean {
     this.put(', options [');
     let ch = '';
     while (hlen > 0) {
@@ -1894,8 +1886,6 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       if (opt === 0) break;
     }
     this.put(']');
-    void tcpOff;
-    void payloadLen;
     return true;
   }
 
@@ -1926,20 +1916,18 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     }
   }
 
-  /** print_tcp_rst_data: RFC 1122 §4.2.2.12 says an RST may carry a reason in ASCII. */
+  /**
+   * print_tcp_rst_data: RFC 1122 §4.2.2.12 lets an RST carry a reason in ASCII. tcpdump shows at
+   * most 30 bytes (a '+' says there were more), escaped, stopping where the capture ends.
+   */
   private tcpRstData(cp: number, length: number): void {
     this.put(' [RST');
-    if (length > this.end - cp) {
+    if (length > 30) {
+      length = 30;
       this.put('+');
-      length = this.end - cp;
     }
     this.put(' ');
-    const MAX = 30;
-    while (length-- > 0 && cp < this.end) {
-      const c = this.d[cp++]!;
-      this.put(this.printableChar(c));
-    }
-    void MAX;
+    for (let i = 0; i < length && cp + i < this.end; i++) this.put(this.printableChar(this.d[cp + i]!));
     this.put(']');
   }
 

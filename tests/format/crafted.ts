@@ -293,6 +293,7 @@ export function craftedFrames(): Crafted[] {
   add(T({ flags: 0xff, seq: 1006, ack: 5001, urg: 1 })); // every flag
   add(T({ flags: TCP_RST, seq: 1006 }));
   add(T({ flags: TCP_RST | TCP_ACK, seq: 1006, ack: 5001, payload: ascii('reset: no listener\u0001') }));
+  add(T({ flags: TCP_RST, seq: 1006, payload: ascii('a reason longer than thirty bytes, cut by tcpdump\u00e9') }));
   add(T({ flags: TCP_ACK, seq: 1006, ack: 5001, dataOffsetWords: 3 }));
   add(T({ flags: TCP_ACK, seq: 1006, ack: 5001, dataOffsetWords: 15 }));
   add(T({ flags: TCP_FIN | TCP_ACK, seq: 1006, ack: 5001, badChecksum: true }));
