@@ -64,7 +64,7 @@ export const keepaliveLab: LabModule = {
       await x.sleep(IDLE * 1000 + 5000);
       x.step("B's cable is pulled");
       x.result('cablePulledAt', x.world.clock.now());
-      x.h.fwB.filter = (f) => frames.all();
+      x.h.fwB.filter = () => frames.all();
       const r = await x.outcome(client.recv(), 60_000);
       x.result('error', r.ok ? `${r.value.length} bytes` : r.errno);
       void ADDR_B;
