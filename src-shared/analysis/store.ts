@@ -158,6 +158,13 @@ export class SegmentStore {
     };
   }
 
+  /** Bytes one row takes across all columns. */
+  bytesPerRow(): number {
+    let n = 0;
+    for (const v of Object.values(this)) if (ArrayBuffer.isView(v)) n += (v as Uint8Array).BYTES_PER_ELEMENT;
+    return n;
+  }
+
   /** Bytes held by the columns (allocated capacity). */
   byteSize(): number {
     let n = 0;

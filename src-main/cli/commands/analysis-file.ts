@@ -19,14 +19,15 @@ export interface FileAnalysis {
 
 export function analyzeCaptureFile(path: string, opts: { maxFrames?: number } = {}): FileAnalysis {
   const reader = CaptureReader.open(path);
-  // Size the columns from the file (a TCP frame takes 66+ bytes) rather than doubling up to them.
+  // Start the columns at one row per 1500 bytes of file (a full-size frame): exact for bulk
+  // transfers, and smaller frames grow the store by doubling.
   let size = 0;
   try {
     size = statSync(path).size;
   } catch {
     // stdin or a special file: grow as needed
   }
-  const analyzer = new TcpAnalyzer({ initialRows: Math.min(Math.max(4096, Math.ceil(size / 400)), 1 << 24) });
+  const analyzer = new TcpAnalyzer({ initialRows: Math.min(Math.max(4096, Math.ceil(size / 1500)), 1 << 24) });
   let frames = 0;
   let skipped = 0;
   try {
