@@ -20,7 +20,8 @@ export interface RegistryOptions {
   queueCapacity?: number;
   /** Largest batch sent in one tick, so one message never grows without bound. */
   maxBatch?: number;
-  createSource: (spec: SourceSpec) => FrameSource;
+  /** Builds a source; a live one (an interface capture) may need to start before it exists. */
+  createSource: (spec: SourceSpec) => FrameSource | Promise<FrameSource>;
 }
 
 interface SessionQueues {
@@ -51,8 +52,8 @@ export class SessionRegistry implements SessionObserver {
     this.maxBatch = options.maxBatch ?? 20_000;
   }
 
-  open(spec: SourceSpec): SessionInfo {
-    return this.openSource(this.options.createSource(spec));
+  async open(spec: SourceSpec): Promise<SessionInfo> {
+    return this.openSource(await this.options.createSource(spec));
   }
 
   /** Opens a session over a source made elsewhere (an upload's temporary file). */
@@ -73,6 +74,18 @@ export class SessionRegistry implements SessionObserver {
 
   list(): SessionInfo[] {
     return [...this.sessions.values()].map((s) => s.info(this.droppedFor(s.id)));
+  }
+
+  pause(id: number): SessionInfo {
+    const session = this.get(id);
+    if (!session.pause()) throw new RpcError('EINVAL', `session ${id} (${session.kind}, ${session.state}) cannot pause: only a running live capture can`);
+    return session.info(this.droppedFor(id));
+  }
+
+  resume(id: number): SessionInfo {
+    const session = this.get(id);
+    if (!session.resume()) throw new RpcError('EINVAL', `session ${id} (${session.kind}, ${session.state}) is not a paused live capture`);
+    return session.info(this.droppedFor(id));
   }
 
   close(id: number): void {

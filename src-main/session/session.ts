@@ -20,6 +20,7 @@ export class Session {
   state: SessionState = 'starting';
   error: string | undefined;
   progress: { done: number; total: number } | undefined;
+  captureStats: { received: number; dropped: number; ifDropped: number } | undefined;
   private readonly summarizer = new FrameSummarizer();
   private firstTsUs: number | undefined;
 
@@ -44,6 +45,9 @@ export class Session {
       progress: (done, total) => {
         this.progress = { done, total };
       },
+      captureStats: (stats) => {
+        this.captureStats = stats;
+      },
       done: () => this.setState('done'),
       error: (err) => {
         this.error = err.message;
@@ -57,6 +61,21 @@ export class Session {
     this.setState('closed');
   }
 
+  /** Pauses a live source (a capture); other sources cannot pause. */
+  pause(): boolean {
+    if (!this.source.pause || this.state !== 'running') return false;
+    this.source.pause();
+    this.setState('paused');
+    return true;
+  }
+
+  resume(): boolean {
+    if (!this.source.resume || this.state !== 'paused') return false;
+    this.source.resume();
+    this.setState('running');
+    return true;
+  }
+
   info(dropped: number): SessionInfo {
     const info: SessionInfo = {
       id: this.id,
@@ -68,6 +87,7 @@ export class Session {
     };
     if (this.error !== undefined) info.error = this.error;
     if (this.progress !== undefined) info.progress = this.progress;
+    if (this.captureStats !== undefined) info.captureStats = this.captureStats;
     return info;
   }
 

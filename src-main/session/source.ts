@@ -18,6 +18,8 @@ export interface SourceSink {
   probe(event: ProbeEvent): void;
   /** How far a file source has read, in bytes. */
   progress(done: number, total: number): void;
+  /** A live capture's own counters (libpcap's pcap_stats). */
+  captureStats(stats: { received: number; dropped: number; ifDropped: number }): void;
   /** The source has nothing more (a file or a lab reached its end). */
   done(): void;
   error(err: Error): void;
@@ -29,4 +31,7 @@ export interface FrameSource {
   readonly label: string;
   start(sink: SourceSink): void;
   stop(): void;
+  /** Live sources only: stop delivering frames for a while, and go on. */
+  pause?(): void;
+  resume?(): void;
 }

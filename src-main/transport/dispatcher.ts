@@ -11,7 +11,9 @@ import { SchemaError } from '@shared/ipc/schema';
 import type { SessionRegistry } from '../session/registry';
 import { detailFrame } from '../session/detail';
 import { UploadStore } from '../session/uploads';
+import { captureInterfaces } from '../session/sources/interface';
 import { labs } from '../session/sources/lab';
+import { TapStackSource } from '../session/sources/tap';
 import { conversationsOf } from '../session/conversations';
 import { filterFrames, frameAnalysis, sessionSeries } from '../session/series';
 
@@ -41,6 +43,10 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'lab.list': () => labs.map((l) => ({ name: l.name, title: l.title, narrative: l.narrative })),
     'session.list': () => ctx.registry.list(),
     'session.open': ({ source }) => ctx.registry.open(source),
+    'session.pause': ({ sessionId }) => ctx.registry.pause(sessionId),
+    'session.resume': ({ sessionId }) => ctx.registry.resume(sessionId),
+    'capture.interfaces': () =>
+      captureInterfaces().map((i) => ({ name: i.name, description: i.description, addresses: i.addresses, up: i.up, loopback: i.loopback })),
     'session.close': ({ sessionId }) => {
       ctx.registry.close(sessionId);
       return { closed: true as const };
@@ -64,6 +70,13 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'frame.analysis': ({ sessionId, from, count }) => frameAnalysis(ctx.registry.get(sessionId), from, count),
     'session.filter': ({ sessionId, filter }) => filterFrames(ctx.registry.get(sessionId), filter),
     'session.series': ({ sessionId, stream }) => sessionSeries(ctx.registry.get(sessionId), stream),
+    'tap.state': ({ sessionId }) => tapSource(ctx.registry, sessionId).snapshot(),
+    'tap.services': ({ sessionId, services }) => {
+      const src = tapSource(ctx.registry, sessionId);
+      src.setServices(services);
+      return src.snapshot();
+    },
+    'tap.connect': ({ sessionId, ...opts }) => tapSource(ctx.registry, sessionId).connect(opts),
   };
 
   return async (method, params) => {
@@ -81,6 +94,15 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     const handler = handlers[name] as (p: unknown) => unknown;
     return await handler(valid);
   };
+}
+
+/** The running stack behind a TAP session, or a clear error for any other session. */
+function tapSource(registry: SessionRegistry, sessionId: number): TapStackSource {
+  const session = registry.get(sessionId);
+  if (!(session.source instanceof TapStackSource)) {
+    throw new RpcError('EINVAL', `session ${sessionId} is a ${session.kind} session, not the stack on a TAP`);
+  }
+  return session.source;
 }
 
 /** Turns anything thrown into the contract's error shape, without leaking stack traces. */

@@ -32,12 +32,13 @@ port.on('message', (message: ToWorker) => {
       );
       break;
     case 'open-initial':
-      try {
-        initialSessionId = registry.open(message.spec).id;
-        post({ type: 'response', id: message.id, ok: true, result: initialSessionId });
-      } catch (err) {
-        post({ type: 'response', id: message.id, ok: false, error: toRpcError(err) });
-      }
+      registry.open(message.spec).then(
+        (info) => {
+          initialSessionId = info.id;
+          post({ type: 'response', id: message.id, ok: true, result: info.id });
+        },
+        (err: unknown) => post({ type: 'response', id: message.id, ok: false, error: toRpcError(err) }),
+      );
       break;
     case 'subscribe': {
       const sub = { congested: false, unsubscribe: () => {} };

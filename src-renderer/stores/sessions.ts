@@ -110,6 +110,16 @@ export const useSessionsStore = defineStore('sessions', () => {
     triggerRef(sessions);
   }
 
+  async function pause(id: number): Promise<void> {
+    if (api) ensure(await api['session.pause']({ sessionId: id })).info.state = 'paused';
+    triggerRef(sessions);
+  }
+
+  async function resume(id: number): Promise<void> {
+    if (api) ensure(await api['session.resume']({ sessionId: id })).info.state = 'running';
+    triggerRef(sessions);
+  }
+
   /** Closes a session (also how a long file read is cancelled). */
   async function close(id: number): Promise<void> {
     if (!api) return;
@@ -122,5 +132,5 @@ export const useSessionsStore = defineStore('sessions', () => {
   const selected = computed(() => (selectedId.value === null ? null : (sessions.value.get(selectedId.value) ?? null)));
   const list = computed(() => [...sessions.value.values()].map((s) => s.info));
 
-  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, adopt, close, api: () => api };
+  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, adopt, close, pause, resume, api: () => api };
 });

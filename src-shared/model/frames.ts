@@ -55,6 +55,8 @@ export interface SessionInfo {
   error?: string;
   /** How far a file source has read: bytes done of total (absent for live sources). */
   progress?: { done: number; total: number };
+  /** A live capture's counters from libpcap (pcap_stats): what the kernel had to drop is shown. */
+  captureStats?: { received: number; dropped: number; ifDropped: number };
 }
 
 export interface SessionStatus extends SessionInfo {

@@ -26,7 +26,7 @@ describe('sessions', () => {
   it('stream the demo capture to a subscriber in coalesced batches, status first', async () => {
     registry = new SessionRegistry({ createSource, flushIntervalMs: 16 });
     const got = collect(registry);
-    const info = registry.open({ kind: 'demo' });
+    const info = await registry.open({ kind: 'demo' });
     await until(() => registry!.get(info.id).state === 'done');
     registry.flush();
     const batches = got.filter((g) => g.event === 'session.batch');
@@ -40,7 +40,7 @@ describe('sessions', () => {
     registry = new SessionRegistry({ createSource, flushIntervalMs: 16, queueCapacity: 5 });
     let congested = true;
     const got = collect(registry, () => congested);
-    const info = registry.open({ kind: 'demo' });
+    const info = await registry.open({ kind: 'demo' });
     await until(() => registry!.get(info.id).state === 'done');
     congested = false;
     registry.flush();
@@ -54,7 +54,7 @@ describe('sessions', () => {
 
   it('run a lab as a session: host A’s frames and both stacks’ probe events', async () => {
     registry = new SessionRegistry({ createSource });
-    const info = registry.open({ kind: 'lab', name: 'ip-fragmentation' });
+    const info = await registry.open({ kind: 'lab', name: 'ip-fragmentation' });
     expect(info.kind).toBe('lab');
     await until(() => ['done', 'error'].includes(registry!.get(info.id).state));
     const session = registry.get(info.id);
@@ -63,9 +63,9 @@ describe('sessions', () => {
     expect(session.probes.length).toBeGreaterThan(0);
   });
 
-  it('refuse a missing file at once, with no session made', () => {
+  it('refuse a missing file at once, with no session made', async () => {
     registry = new SessionRegistry({ createSource });
-    expect(() => registry!.open({ kind: 'file', path: '/nonexistent/capture.pcap' })).toThrow('cannot open /nonexistent/capture.pcap: no such file');
+    await expect(registry.open({ kind: 'file', path: '/nonexistent/capture.pcap' })).rejects.toThrow('cannot open /nonexistent/capture.pcap: no such file');
     expect(registry.list()).toEqual([]);
   });
 });

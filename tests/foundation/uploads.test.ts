@@ -6,7 +6,8 @@ import { SessionRegistry } from '../../src-main/session/registry';
 import { createSource } from '../../src-main/session/sources';
 import { findDemoCapture } from '../../src-main/session/sources/demo';
 import { createDispatcher } from '../../src-main/transport/dispatcher';
-import { UPLOAD_CHUNK_BYTES, type SessionInfo } from '@shared/ipc/contract';
+import { UPLOAD_CHUNK_BYTES } from '@shared/ipc/contract';
+import type { SessionInfo } from '@shared/model/frames';
 
 let registry: SessionRegistry | undefined;
 afterEach(() => registry?.dispose());

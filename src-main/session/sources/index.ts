@@ -5,6 +5,9 @@ import type { LabParams } from '../../labs';
 import { createDemoSource } from './demo';
 import { FileSource } from './file';
 import { LabSource } from './lab';
+import { TapStackSource } from './tap';
+import { InterfaceSource } from './interface';
+import { LiveCaptureError, type LiveCaptureOptions } from '../../capture/live';
 
 function labOverrides(p: NonNullable<Extract<SourceSpec, { kind: 'lab' }>['params']>): Partial<LabParams> {
   const o: Partial<LabParams> = {};
@@ -17,7 +20,7 @@ function labOverrides(p: NonNullable<Extract<SourceSpec, { kind: 'lab' }>['param
 }
 
 /** Builds the source a `session.open` request names. Later issues add lab, tap and interface. */
-export function createSource(spec: SourceSpec): FrameSource {
+export function createSource(spec: SourceSpec): FrameSource | Promise<FrameSource> {
   switch (spec.kind) {
     case 'demo':
       return createDemoSource();
@@ -25,6 +28,18 @@ export function createSource(spec: SourceSpec): FrameSource {
       // Refuse at once, so no session is made for a path that is not there.
       if (!existsSync(spec.path)) throw new RpcError('ENOENT', `cannot open ${spec.path}: no such file`);
       return new FileSource(spec.path);
+    case 'interface': {
+      const opts: LiveCaptureOptions = { device: spec.device };
+      if (spec.filter !== undefined) opts.filter = spec.filter;
+      if (spec.snaplen !== undefined) opts.snaplen = spec.snaplen;
+      if (spec.promiscuous !== undefined) opts.promiscuous = spec.promiscuous;
+      return InterfaceSource.open(opts).catch((err: unknown) => {
+        if (err instanceof LiveCaptureError) throw new RpcError(err.kind === 'permission' ? 'EACCES' : 'EINVAL', err.message);
+        throw err;
+      });
+    }
+    case 'tap':
+      return TapStackSource.open(spec);
     case 'lab':
       return new LabSource(spec.name, labOverrides(spec.params ?? {}));
   }
