@@ -366,3 +366,16 @@ describe('Vegas (Brakmo & Peterson, α = 2, β = 4, γ = 1)', () => {
     expect(grew.filter((g) => !g).length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('cwnd grows only while cwnd-limited (Linux tcp_is_cwnd_limited)', () => {
+  it('a sender held back by the receive window does not inflate cwnd past twice its flight', () => {
+    for (const name of ['reno', 'cubic', 'vegas'] as const) {
+      const cc = createCongestionControl(name);
+      cc.init(MSS, 0);
+      // The receiver window allows 8 segments in flight, whatever cwnd says.
+      for (let i = 0; i < 500; i++) cc.onAck(ack(i, MSS, { flightSize: Math.min(8 * MSS, cc.cwnd), rttMs: 50 }));
+      expect(cc.cwnd).toBeLessThanOrEqual(16 * MSS + 2 * MSS);
+      expect(cc.cwnd).toBeGreaterThanOrEqual(8 * MSS);
+    }
+  });
+});

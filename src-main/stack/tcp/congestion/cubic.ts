@@ -1,5 +1,6 @@
 import type { AckSample, CongestionEvent, CongestionOptions } from './types';
 import { BaseCongestion, type ReductionCause } from './base';
+import { cwndLimited } from './window';
 
 /**
  * CUBIC (RFC 9438). The window follows W_cubic(t) = C·(t − K)³ + W_max (eq. 1), t in seconds since
@@ -79,7 +80,7 @@ export class CubicCongestion extends BaseCongestion {
   }
 
   onAck(s: AckSample): void {
-    if (s.appLimited || s.ackedBytes <= 0) return;
+    if (s.appLimited || s.ackedBytes <= 0 || !cwndLimited(s, this.cwnd)) return;
     this.mss = s.mss;
     this.syncW();
     if (s.rttMs !== undefined && s.rttMs > 0) this.rttSec = s.rttMs / 1000;

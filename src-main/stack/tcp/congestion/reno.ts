@@ -1,6 +1,6 @@
 import type { AckSample, CongestionEvent, CongestionOptions } from './types';
 import { BaseCongestion } from './base';
-import { halfFlight } from './window';
+import { cwndLimited, halfFlight } from './window';
 
 /**
  * Reno (RFC 5681) and NewReno (RFC 6582): the same window arithmetic; they differ only in how the
@@ -27,7 +27,7 @@ export class RenoCongestion extends BaseCongestion {
   }
 
   onAck(s: AckSample): void {
-    if (s.appLimited || s.ackedBytes <= 0) return;
+    if (s.appLimited || s.ackedBytes <= 0 || !cwndLimited(s, this.cwnd)) return;
     renoGrow(this, s.ackedBytes, s.mss, this.abcLimit);
   }
 

@@ -15,7 +15,11 @@ export interface AckSample {
   now: number;
   /** Bytes newly acknowledged by this ACK (SND.UNA advance; SACKed bytes are not counted here). */
   ackedBytes: number;
-  /** Bytes outstanding before this ACK was processed (RFC 5681 FlightSize). */
+  /**
+   * Bytes outstanding before this ACK was processed (RFC 5681 FlightSize). cwnd grows only while
+   * cwnd < 2·flightSize (Linux tcp_is_cwnd_limited), so a receive-window-limited sender does not
+   * inflate cwnd without bound; 0 = not given.
+   */
   flightSize: number;
   /** Sender MSS (SMSS) in bytes. */
   mss: number;

@@ -1,7 +1,7 @@
 import type { AckSample, CongestionEvent, CongestionOptions } from './types';
 import { BaseCongestion } from './base';
 import { renoGrow } from './reno';
-import { halfFlight } from './window';
+import { cwndLimited, halfFlight } from './window';
 
 /**
  * TCP Vegas (Brakmo & Peterson, IEEE JSAC 1995; Linux net/ipv4/tcp_vegas.c).
@@ -76,7 +76,7 @@ export class VegasCongestion extends BaseCongestion {
       this.onRoundEnd(s);
       return;
     }
-    if (s.appLimited || s.ackedBytes <= 0) return;
+    if (s.appLimited || s.ackedBytes <= 0 || !cwndLimited(s, this.cwnd)) return;
     if (this.cwnd < this.ssthresh) {
       if (this.growThisRound) renoGrow(this, s.ackedBytes, s.mss, this.abcLimit);
     } else if (!Number.isFinite(this.baseRtt)) {
@@ -112,7 +112,7 @@ export class VegasCongestion extends BaseCongestion {
     const slowStart = this.cwnd < this.ssthresh;
     if (this.samplesInRound <= 2 || !Number.isFinite(this.baseRtt)) {
       // Too few samples to trust (Linux cntRTT <= 2): one Reno step.
-      if (!s.appLimited) renoGrow(this, s.ackedBytes, mss, this.abcLimit);
+      if (!s.appLimited && cwndLimited(s, this.cwnd)) renoGrow(this, s.ackedBytes, mss, this.abcLimit);
       this.decision = 'reno';
     } else {
       const rtt = this.minRttInRound;
@@ -131,7 +131,7 @@ export class VegasCongestion extends BaseCongestion {
         this.ssthresh = Math.min(this.ssthresh, Math.max(this.cwnd - mss, 2 * mss));
         this.decision = 'decrease';
       } else if (this.diff < this.alpha) {
-        if (!s.appLimited) this.cwnd += mss;
+        if (!s.appLimited && cwndLimited(s, this.cwnd)) this.cwnd += mss;
         this.decision = 'increase';
       } else {
         this.decision = 'hold';

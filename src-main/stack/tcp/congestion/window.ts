@@ -15,3 +15,13 @@ export function initialWindowBytes(mss: number, iw: CongestionOptions['initialWi
 export function halfFlight(flightSize: number, mss: number): number {
   return Math.max(Math.floor(flightSize / 2), 2 * mss);
 }
+
+/**
+ * Linux's tcp_is_cwnd_limited() for slow start: cwnd grows only while it is less than twice what is
+ * in flight. A sender held back by the receive window (or by the application) would otherwise raise
+ * cwnd without bound, and the first time the window opens it would burst. `flightSize` 0 means
+ * "not given" (pure unit tests) and does not limit.
+ */
+export function cwndLimited(s: { flightSize: number }, cwnd: number): boolean {
+  return s.flightSize <= 0 || 2 * s.flightSize >= cwnd;
+}
