@@ -54,6 +54,16 @@ export const ccCompareLab: LabModule = {
       },
     },
     {
+      id: 'vegas-diff-band',
+      text: { en: "Vegas's own queue estimate diff ends between α = 2 and β = 4 segments (decision: hold)", 'zh-CN': 'Vegas 对自身排队量的估计 diff 最终位于 α = 2 与 β = 4 个报文段之间（决策：保持）' },
+      check(run) {
+        const subject = String(run.results['vegas.subject']);
+        const last = run.events.filter((e) => e.layer === 'cc' && e.subject === subject && typeof e.data['cc.diff'] === 'number').pop();
+        const d = Number(last?.data['cc.diff']);
+        return expect(d >= 2 && d <= 4 && last?.data['cc.decision'] === 'hold', `diff ${d}, decision ${last?.data['cc.decision']}`);
+      },
+    },
+    {
       id: 'all-fill-the-link',
       text: { en: 'all three keep the link at least 85 % busy', 'zh-CN': '三者都使链路利用率至少达到 85%' },
       check(run) {
