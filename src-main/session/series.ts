@@ -22,7 +22,7 @@ import { ipv4ToString } from '@shared/wire/address';
 import { TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN } from '@shared/wire/tcp';
 import type { Session } from './session';
 import { conversationsOf } from './conversations';
-import { LabSource } from './sources/lab';
+import { labRunOf } from './saved';
 
 /** Frame number → analysis row, grown as the analysis advances. */
 class FrameRows {
@@ -180,7 +180,10 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
   const sender = eps[dir];
   const receiver = eps[1 - dir]!;
   const firstUs = session.frames[0]?.tsUs ?? 0;
-  const tOfNs = (ns: number) => (ns - firstUs * 1000) / 1e9;
+  // The analysis counts nanoseconds from its first frame's epoch second; the views count seconds
+  // from the session's first frame (FrameSummary.t).
+  const originShift = an.epochOriginSec - firstUs / 1e6;
+  const tOfNs = (ns: number) => ns / 1e9 + originShift;
   const offset = tOfNs(conv.firstTimeNs);
   const shift = (s: { t: Float64Array; v: Float64Array }): PointSeries => ({ t: Array.from(s.t, (x) => x + offset), v: Array.from(s.v) });
 
@@ -277,9 +280,9 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
     window: { inferred: true, snapshots },
     endT: session.summaries.length > 0 ? session.summaries[session.summaries.length - 1]!.t : 0,
   };
-  const source = session.source;
-  if (source instanceof LabSource && source.run) {
-    const t0 = source.run.frames.find((f) => f.host === source.captureHost)?.t ?? 0;
+  const lab = labRunOf(session);
+  if (lab) {
+    const t0 = lab.run.frames.find((f) => f.host === lab.captureHost)?.t ?? 0;
     Object.assign(result, labSeries(session.probes, `${sender}-${receiver}`, `${receiver}-${sender}`, (ms) => (ms - t0) / 1000));
     result.source = 'lab';
   }

@@ -58,11 +58,11 @@ function base(theme: ChartTheme, yName: string, xName: string): Record<string, u
     animation: false,
     color: theme.palette,
     textStyle: { color: theme.fg },
-    grid: { left: 70, right: 30, top: 40, bottom: 70 },
+    grid: { left: 70, right: 30, top: 64, bottom: 70 },
     tooltip: { trigger: 'axis', confine: true },
     legend: { top: 4, textStyle: { color: theme.fg }, type: 'scroll' },
     xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 24, scale: true, axisLine: { lineStyle: { color: theme.muted } }, splitLine: { lineStyle: { color: theme.grid } } },
-    yAxis: { type: 'value', name: yName, scale: false, axisLine: { lineStyle: { color: theme.muted } }, splitLine: { lineStyle: { color: theme.grid } } },
+    yAxis: { type: 'value', name: yName, nameGap: 12, scale: false, axisLine: { lineStyle: { color: theme.muted } }, splitLine: { lineStyle: { color: theme.grid } } },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
       { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 18, bottom: 8 },
