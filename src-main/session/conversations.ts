@@ -21,7 +21,7 @@ import { RpcError } from '@shared/ipc/contract';
 import type { LabFrame, LabRun } from '../labs/types';
 import type { Session } from './session';
 import type { CapturedFrame } from './source';
-import { LabSource } from './sources/lab';
+import { labRunOf } from './saved';
 
 function optionsOf(pkt: DecodedPacket): LadderOptionsDto | undefined {
   const tcp = pkt.tcp;
@@ -117,8 +117,8 @@ export class ConversationIndex {
     if (!conv) {
       throw new RpcError('EINVAL', `conversation.ladder: no TCP conversation ${stream} (session ${this.session.id} has ${this.analyzer.conversations.length})`);
     }
-    const source = this.session.source;
-    if (source instanceof LabSource && source.run) return this.labLadder(conv, source.run, source.captureHost);
+    const lab = labRunOf(this.session);
+    if (lab) return this.labLadder(conv, lab.run, lab.captureHost);
     return this.captureLadder(conv);
   }
 

@@ -22,7 +22,7 @@ import { ipv4ToString } from '@shared/wire/address';
 import { TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN } from '@shared/wire/tcp';
 import type { Session } from './session';
 import { conversationsOf } from './conversations';
-import { LabSource } from './sources/lab';
+import { labRunOf } from './saved';
 
 /** Frame number → analysis row, grown as the analysis advances. */
 class FrameRows {
@@ -280,9 +280,9 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
     window: { inferred: true, snapshots },
     endT: session.summaries.length > 0 ? session.summaries[session.summaries.length - 1]!.t : 0,
   };
-  const source = session.source;
-  if (source instanceof LabSource && source.run) {
-    const t0 = source.run.frames.find((f) => f.host === source.captureHost)?.t ?? 0;
+  const lab = labRunOf(session);
+  if (lab) {
+    const t0 = lab.run.frames.find((f) => f.host === lab.captureHost)?.t ?? 0;
     Object.assign(result, labSeries(session.probes, `${sender}-${receiver}`, `${receiver}-${sender}`, (ms) => (ms - t0) / 1000));
     result.source = 'lab';
   }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { AsyncCaptureReader, type CaptureRecord } from '../../capture';
 import type { SourceKind } from '@shared/model/frames';
 import type { FrameSource, SourceSink } from '../source';
+import { SavedSessionCollector, type SavedSessionState } from '../saved-format';
 
 /** How many records to hand over before yielding to the event loop, so requests stay served. */
 const YIELD_EVERY = 2_000;
@@ -15,6 +16,8 @@ export class FileSource implements FrameSource {
   readonly kind: SourceKind;
   readonly label: string;
   private stopped = false;
+  /** tcplab's state embedded in a saved session (null for an ordinary capture), once read. */
+  saved: SavedSessionState | null = null;
 
   private readonly onStop: (() => void) | undefined;
 
@@ -39,7 +42,9 @@ export class FileSource implements FrameSource {
   private async run(sink: SourceSink): Promise<void> {
     let reader: AsyncCaptureReader | undefined;
     try {
-      reader = await AsyncCaptureReader.open(this.path);
+      // A saved session keeps its probes and lab frames in custom blocks after the last packet.
+      const collector = new SavedSessionCollector();
+      reader = await AsyncCaptureReader.open(this.path, { onOtherBlock: collector.onBlock });
       const total = (await stat(this.path)).size;
       let n = 0;
       for await (const record of reader) {
@@ -50,6 +55,8 @@ export class FileSource implements FrameSource {
           await new Promise((r) => setImmediate(r));
         }
       }
+      this.saved = collector.state();
+      if (this.saved) for (const e of this.saved.probes) sink.probe(e);
       sink.progress(total, total);
       sink.done();
     } catch (err) {
