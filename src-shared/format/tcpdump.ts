@@ -18,6 +18,7 @@
  */
 import { internetChecksum, pseudoHeaderSum } from '@shared/wire/checksum';
 import { macToString } from '@shared/wire/address';
+import type { DecodedPacket } from '@shared/wire/decode';
 import { hexAsciiDump, hexDump } from './hexdump';
 import { printDomain, type DnsPrinterHost } from './tcpdump-dns';
 
@@ -402,6 +403,15 @@ export class TcpdumpPrinter implements DnsPrinterHost {
   /** The text tcpdump prints for this packet, with its trailing newline. */
   print(p: PrintablePacket): string {
     return this.printFrame(p.linkType, p.data, p.originalLength, p.tsSec, p.tsUsec);
+  }
+
+  /**
+   * For callers that already hold `decodePacket`'s result: the line for that frame. The text is
+   * made from the bytes (see the module comment); the decoded packet supplies link type and
+   * wire length.
+   */
+  printDecoded(decoded: DecodedPacket, bytes: Uint8Array, tsSec: number, tsUsec: number): string {
+    return this.printFrame(decoded.linkType, bytes, decoded.origLength, tsSec, tsUsec);
   }
 
   /** `print` without the argument object. */

@@ -49,6 +49,20 @@ beforeAll(() => {
   [pcap, , pcapng] = writeCraftedCaptures(work);
 });
 
+describe('TcpdumpPrinter.printDecoded', () => {
+  it('prints the same line from a decodePacket result as from the raw record', async () => {
+    const { decodePacket } = await import('@shared/wire/decode');
+    const frame = Uint8Array.from([
+      2, 0, 0x5e, 0, 0x53, 2, 2, 0, 0x5e, 0, 0x53, 1, 8, 6,
+      0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0x5e, 0, 0x53, 1, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 192, 0, 2, 2,
+    ]);
+    const a = new TcpdumpPrinter({ timestamp: 2 }).printDecoded(decodePacket(1, frame), frame, 1_767_225_600, 5);
+    const b = new TcpdumpPrinter({ timestamp: 2 }).print({ linkType: 1, data: frame, originalLength: frame.length, tsSec: 1_767_225_600, tsUsec: 5 });
+    expect(a).toBe('1767225600.000005 ARP, Request who-has 192.0.2.2 tell 192.0.2.1, length 28\n');
+    expect(a).toBe(b);
+  });
+});
+
 describe('tcplab decode: arguments and exit codes', () => {
   it('exits 2 on an unknown flag and on a missing file argument', async () => {
     const unknown = await cli(['-Z', pcap]);
