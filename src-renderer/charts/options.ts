@@ -106,7 +106,7 @@ export function congestionOption(main: SessionSeries, overlays: Overlay[], label
   const series: ChartSeries[] = [];
   const algo = main.algorithm ? ` (${main.algorithm})` : '';
   if (main.cwnd) {
-    const markArea = main.recovery.length > 0 ? { silent: true, itemStyle: { color: 'rgba(220,38,38,0.08)' }, data: main.recovery.map(([a, b]) => [{ xAxis: a, name: labels.recovery }, { xAxis: b }]) } : undefined;
+    const markArea = main.recovery.length > 0 ? { silent: true, label: { show: false }, itemStyle: { color: 'rgba(220,38,38,0.08)' }, data: main.recovery.map(([a, b]) => [{ xAxis: a, name: labels.recovery }, { xAxis: b }]) } : undefined;
     series.push(bigLine(`${labels.cwnd}${algo}`, main.cwnd, { step: 'end', lineStyle: { width: 2 }, ...(markArea ? { markArea } : {}) }));
   }
   if (main.ssthresh) series.push(bigLine(labels.ssthresh, main.ssthresh, { step: 'end', lineStyle: { type: 'dashed' } }));
