@@ -17,8 +17,9 @@ import { sessionPcapngBytes } from './saved';
 import { Session, type SessionObserver } from './session';
 import type { FrameSource } from './source';
 
-export const EXPORT_FORMATS = ['svg', 'png', 'pdf', 'mermaid', 'plantuml', 'ascii', 'csv', 'json', 'pcap', 'pcapng'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { EXPORT_FORMATS, type ExportFormat } from '@shared/ipc/contract';
+
+export { EXPORT_FORMATS, type ExportFormat };
 /** What a CSV/JSON export holds: the conversation's segments or its chart series. */
 export type ExportTable = 'segments' | 'series';
 

@@ -16,6 +16,8 @@ import { labs } from '../session/sources/lab';
 import { TapStackSource } from '../session/sources/tap';
 import { conversationsOf } from '../session/conversations';
 import { filterFrames, frameAnalysis, sessionSeries } from '../session/series';
+import { saveSession } from '../session/saved';
+import { ExportError, renderExport } from '../session/export';
 
 type Handlers = { [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResult<K>> | RequestResult<K> };
 
@@ -70,6 +72,15 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'frame.analysis': ({ sessionId, from, count }) => frameAnalysis(ctx.registry.get(sessionId), from, count),
     'session.filter': ({ sessionId, filter }) => filterFrames(ctx.registry.get(sessionId), filter),
     'session.series': ({ sessionId, stream }) => sessionSeries(ctx.registry.get(sessionId), stream),
+    'session.save': ({ sessionId, path }) => saveSession(ctx.registry.get(sessionId), path),
+    'export.render': async ({ sessionId, ...req }) => {
+      try {
+        return await renderExport(ctx.registry.get(sessionId), req);
+      } catch (err) {
+        if (err instanceof ExportError) throw new RpcError('EINVAL', `export.render: ${err.message}`);
+        throw err;
+      }
+    },
     'tap.state': ({ sessionId }) => tapSource(ctx.registry, sessionId).snapshot(),
     'tap.services': ({ sessionId, services }) => {
       const src = tapSource(ctx.registry, sessionId);

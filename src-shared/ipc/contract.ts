@@ -58,6 +58,10 @@ export const sourceSpecSchema = s.tagged('kind', {
 });
 export type SourceSpec = Infer<typeof sourceSpecSchema>;
 
+/** Formats of `export.render` and `tcplab export`. */
+export const EXPORT_FORMATS = ['svg', 'png', 'pdf', 'mermaid', 'plantuml', 'ascii', 'csv', 'json', 'pcap', 'pcapng'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
 export const requestSchemas = {
   'app.info': s.object({}),
   'lab.list': s.object({}),
@@ -103,6 +107,32 @@ export const requestSchemas = {
     send: s.optional(s.int(0, 1_000_000_000)),
     fetch: s.optional(s.int(0, 1_000_000_000)),
     cc: s.optional(s.enum(TAP_CONGESTION)),
+  }),
+  /**
+   * Saves the session as pcapng with tcplab's state embedded (probe events; for labs every frame of
+   * both hosts), written atomically (`<path>.partial`, renamed). Reopening the file restores the
+   * ladder's true states and slanted arrows and the true cwnd. docs/export.md.
+   */
+  'session.save': s.object({ sessionId, path: s.string({ maxLength: 4096, minLength: 2, pattern: /^\// }) }),
+  /** One export as bytes (the renderer offers them as a download). docs/export.md. */
+  'export.render': s.object({
+    sessionId,
+    format: s.enum(EXPORT_FORMATS),
+    stream: s.optional(s.int(0, 100_000_000)),
+    table: s.optional(s.enum(['segments', 'series'])),
+    frames: s.optional(s.array(s.int(1), 1_000_000)),
+    frameRange: s.optional(s.object({ from: s.int(1), to: s.int(1) })),
+    withState: s.optional(s.boolean()),
+    detail: s.optional(
+      s.object({
+        relative: s.optional(s.boolean()),
+        window: s.optional(s.boolean()),
+        options: s.optional(s.boolean()),
+        states: s.optional(s.boolean()),
+        flags: s.optional(s.boolean()),
+        timers: s.optional(s.boolean()),
+      }),
+    ),
   }),
 } as const;
 
@@ -156,6 +186,8 @@ export interface RequestResults {
   'tap.state': TapStackSnapshot;
   'tap.services': TapStackSnapshot;
   'tap.connect': TapClientRow;
+  'session.save': { path: string; frames: number; probes: number; bytes: number };
+  'export.render': { bytes: Uint8Array; mime: string; extension: string };
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 
