@@ -21,6 +21,8 @@ import { RpcError } from '@shared/ipc/contract';
 import type { LabFrame, LabRun } from '../labs/types';
 import type { Session } from './session';
 import type { CapturedFrame } from './source';
+import { TapStackSource } from './sources/tap';
+import { withStackStates } from './tap-ladder';
 import { labRunOf } from './saved';
 
 function optionsOf(pkt: DecodedPacket): LadderOptionsDto | undefined {
@@ -119,6 +121,11 @@ export class ConversationIndex {
     }
     const lab = labRunOf(this.session);
     if (lab) return this.labLadder(conv, lab.run, lab.captureHost);
+    const tapSource = this.session.source;
+    if (tapSource instanceof TapStackSource) {
+      // The stack on a TAP: one-sided arrows, but its own side's true states and timers.
+      return withStackStates(this.captureLadder(conv), { frames: this.session.frames, probes: this.session.probes, epochOffsetMs: tapSource.epochOffsetMs });
+    }
     return this.captureLadder(conv);
   }
 

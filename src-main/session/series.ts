@@ -23,6 +23,7 @@ import { TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN } from '@shared/wire/tcp';
 import type { Session } from './session';
 import { conversationsOf } from './conversations';
 import { labRunOf } from './saved';
+import { TapStackSource } from './sources/tap';
 
 /** Frame number → analysis row, grown as the analysis advances. */
 class FrameRows {
@@ -285,6 +286,14 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
     const t0 = lab.run.frames.find((f) => f.host === lab.captureHost)?.t ?? 0;
     Object.assign(result, labSeries(session.probes, `${sender}-${receiver}`, `${receiver}-${sender}`, (ms) => (ms - t0) / 1000));
     result.source = 'lab';
+  }
+  const tapSource = session.source;
+  const stackSends = `${sender}-${receiver}`;
+  if (tapSource instanceof TapStackSource && session.probes.some((e) => e.layer === 'cc' && e.subject === stackSends)) {
+    // The stack on a TAP sends: its true cwnd, ssthresh, flight size and markers, on the frames' clock.
+    const t0Us = session.frames[0]?.tsUs ?? 0;
+    Object.assign(result, labSeries(session.probes, stackSends, `${receiver}-${sender}`, (ms) => ((ms + tapSource.epochOffsetMs) * 1000 - t0Us) / 1e6));
+    result.source = 'lab'; // observed values (the stack's own), as for a lab
   }
   return result;
 }

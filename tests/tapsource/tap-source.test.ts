@@ -9,6 +9,8 @@ import { TapStackSource } from '../../src-main/session/sources/tap';
 import { createDispatcher } from '../../src-main/transport/dispatcher';
 import type { TapStackSnapshot } from '@shared/model/tap-stack';
 import type { RpcError } from '@shared/ipc/contract';
+import type { LadderData } from '@shared/model/conversation';
+import type { SessionSeries } from '@shared/model/series';
 import { moveTapIntoNetns, tapName, type KernelSide } from './kernel-side';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +97,25 @@ describe.skipIf(why !== null)(title(why, 'the stack on a TAP as a session'), () 
     expect(snap.mac).toBe('02:00:00:00:07:02');
   });
 
+  it("the ladder of the curl connection has the stack's true states and timers, linked to frames", async () => {
+    const convs = (await call('conversation.list', { sessionId })) as { stream: number; a: string; b: string }[];
+    const conv = convs.find((c) => c.b === `${STACK_ADDR}:80` || c.a === `${STACK_ADDR}:80`)!;
+    expect(conv).toBeDefined();
+    const ladder = (await call('conversation.ladder', { sessionId, stream: conv.stream })) as LadderData;
+    const side = ladder.endpoints.indexOf(`${STACK_ADDR}:80`);
+    const mine = ladder.states.filter((s) => s.side === side);
+    expect(ladder.initialStates[side]).toBe('LISTEN');
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine.every((s) => !s.inferred && s.eventId !== undefined)).toBe(true);
+    const synRcvd = mine.find((s) => s.state === 'SYN-RECEIVED')!;
+    // The transition points at the kernel's SYN (frame numbers are 1-based).
+    const session = registry.get(sessionId);
+    expect(session.summaries[synRcvd.frame! - 1]!.info).toMatch(/Flags \[S\]/);
+    expect(ladder.timers.some((tm) => tm.side === side && tm.timer === 'rto')).toBe(true);
+    // The kernel's side stays inferred by the passive analysis.
+    expect(ladder.states.filter((s) => s.side !== side).every((s) => s.inferred)).toBe(true);
+  });
+
   it('services go on and off: a stopped port answers with RST (curl: connection refused)', async () => {
     const off = (await call('tap.services', { sessionId, services: ['echo'] })) as TapStackSnapshot;
     expect(off.services.map((s) => s.name)).not.toContain('http');
@@ -121,6 +142,14 @@ describe.skipIf(why !== null)(title(why, 'the stack on a TAP as a session'), () 
         return row && (row.status === 'done' || row.status === 'error') ? row : null;
       }, 15_000);
       expect(done).toMatchObject({ status: 'done', sent: 200_000, error: null });
+      // The stack sent: the congestion series carries its true cwnd (Reno), not an estimate.
+      const convs = (await call('conversation.list', { sessionId })) as { stream: number; a: string; b: string }[];
+      const conv = convs.find((x) => x.b === `${kernel.kernelAddr}:5001` || x.a === `${kernel.kernelAddr}:5001`)!;
+      const series = (await call('session.series', { sessionId, stream: conv.stream })) as SessionSeries;
+      expect(series.source).toBe('lab');
+      expect(series.algorithm).toBe('reno');
+      expect(series.cwnd!.v.length).toBeGreaterThan(5);
+      expect(series.cwnd!.t.every((x) => x >= 0)).toBe(true);
     } finally {
       server.kill('SIGKILL');
     }

@@ -121,9 +121,12 @@ export class TapStackSource implements FrameSource {
   private nextClientId = 1;
   private stopped = false;
   private readonly opts: TapSourceOptions;
+  /** Wall-clock ms at the stack clock's 0: frame tsUs = (t + epochOffsetMs) · 1000. */
+  readonly epochOffsetMs: number;
 
-  private constructor(opts: TapSourceOptions, parts: { clock: RealClock; tap: TapDevice; device: Device; stack: Stack }) {
+  private constructor(opts: TapSourceOptions, parts: { clock: RealClock; tap: TapDevice; device: Device; stack: Stack; epochOffsetMs: number }) {
     this.opts = opts;
+    this.epochOffsetMs = parts.epochOffsetMs;
     this.clock = parts.clock;
     this.tapDevice = parts.tap;
     this.device = parts.device;
@@ -163,7 +166,7 @@ export class TapStackSource implements FrameSource {
     let source: TapStackSource | null = null;
     const capture = new SessionCapture(new Tracer(tap, probes, clock), clock, epochOffsetMs, (f) => source?.onFrame(f));
     const stack = new Stack({ clock, random: random.fork(), probes, wallClock: () => Date.now() });
-    source = new TapStackSource(opts, { clock, tap, device: capture, stack });
+    source = new TapStackSource(opts, { clock, tap, device: capture, stack, epochOffsetMs });
     const s = source;
     probes.subscribe((e) => s.onProbe(e));
     try {
