@@ -6,18 +6,28 @@ import { analyzeCaptureFile } from '../../src-main/cli/commands/analysis-file';
 import { CaptureReader } from '../../src-main/capture/reader';
 import { analyzeSegments } from '../../src-shared/analysis/analyzer';
 import { segmentFromDecoded } from '../../src-shared/analysis/input';
-import { A_OUT_OF_ORDER, A_SACK_OUT_OF_ORDER, A_SACK_RETRANSMISSION, type TcpSegmentInput } from '../../src-shared/analysis/types';
+import {
+  A_KEEP_ALIVE,
+  A_OUT_OF_ORDER,
+  A_SACK_OUT_OF_ORDER,
+  A_SACK_RETRANSMISSION,
+  A_WINDOW_PROBE,
+  A_ZERO_WINDOW_PROBE,
+  type TcpSegmentInput,
+} from '../../src-shared/analysis/types';
 import { decodePacket } from '../../src-shared/wire/decode';
 import { missing, title } from '../support/requirements';
 import { agreementTable, compareWithTshark, KEY_FIELDS, undocumented, type Agreement } from './support/agreement';
 import { makeKernelCaptures, python3, scenarios, type KernelCapture } from './support/kernel-captures';
+import { makeTcplabCapture } from './support/tcplab-capture';
 
 /**
  * Real Linux TCP between two namespaces (random loss, a tbf queue, a slow reader, keep-alives,
- * port reuse, RSTs, capture gaps), analysed by tcplab and by tshark: per-field agreement is
- * printed, the key fields must agree on >= 99% of frames, and any difference must be documented.
+ * port reuse, RSTs, capture gaps), and Linux talking to tcplab's own stack on a TAP through its
+ * fault injector, analysed by tcplab and by tshark: per-field agreement is printed, the key
+ * fields must agree on >= 99% of frames, and any difference must be documented.
  */
-let why = missing('root', 'netns', 'tcpdump', 'tshark', 'iptables', 'tc');
+let why = missing('root', 'netns', 'tun', 'tcpdump', 'tshark', 'iptables', 'tc');
 if (why === null && python3() === null) {
   if (process.env.CI === 'true' || process.env.CI === '1') throw new Error('CI must run every test: needs python3');
   why = 'needs python3 for the kernel socket peers';
@@ -31,15 +41,16 @@ describe.skipIf(why !== null)(title(why, 'kernel TCP captures against tshark'), 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tcplab-kernel-'));
     captures = await makeKernelCaptures(dir, { fresh: true });
+    captures.push(await makeTcplabCapture(dir, python3()!));
     for (const c of captures) results.set(c.name, compareWithTshark(c.file));
-  }, 150_000);
+  }, 180_000);
 
   afterAll(() => {
     if (results.size > 0) console.log(`\ntcplab vs tshark, agreement per field (frames tshark sets it):\n${agreementTable([...results.values()])}\n`);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(scenarios.map((s) => s.name))('%s: key fields agree on at least 99 percent of frames, every difference documented', (name) => {
+  it.each([...scenarios.map((s) => s.name), 'kernel-to-tcplab'])('%s: key fields agree on at least 99 percent of frames, every difference documented', (name) => {
     const a = results.get(name)!;
     expect(a.frames).toBeGreaterThan(10);
     for (const f of KEY_FIELDS) {
@@ -62,6 +73,9 @@ describe.skipIf(why !== null)(title(why, 'kernel TCP captures against tshark'), 
     expect(occ('streams-reuse-rst', 'tcp.analysis.reused_ports')).toBe(2);
     expect(occ('capture-gaps', 'tcp.analysis.lost_segment')).toBeGreaterThan(0);
     expect(occ('capture-gaps', 'tcp.analysis.ack_lost_segment')).toBeGreaterThan(0);
+    // tcplab's fault injector drops 2% of frames each way: the kernel recovers with SACK.
+    expect(occ('kernel-to-tcplab', 'tcp.analysis.duplicate_ack')).toBeGreaterThan(0);
+    expect(occ('kernel-to-tcplab', 'tcp.analysis.retransmission')).toBeGreaterThan(0);
   });
 
   it('out-of-order flags at the sender of a veth pair (where nothing reorders) are retransmissions to tcplab', () => {
@@ -83,6 +97,22 @@ describe.skipIf(why !== null)(title(why, 'kernel TCP captures against tshark'), 
       }
     }
     console.log(`tshark out-of-order flags that tcplab classifies as retransmissions: ${flagged}`);
+  });
+
+  it("Linux's zero-window probes, keep-alives to tshark, are window probes to tcplab", () => {
+    const c = captures.find((x) => x.name === 'zero-window')!;
+    const { analyzer } = analyzeCaptureFile(c.file);
+    const s = analyzer.store;
+    let probes = 0;
+    for (let i = 0; i < s.length; i++) {
+      const f = s.analysisFlags[i]!;
+      if (f & A_WINDOW_PROBE) {
+        probes++;
+        expect(f & A_KEEP_ALIVE, `frame ${s.frame[i]}`).toBeTruthy();
+        expect(f & A_ZERO_WINDOW_PROBE).toBe(0);
+      }
+    }
+    expect(probes).toBeGreaterThan(0);
   });
 
   it('batch analysis of the decoded segments equals the incremental file analysis', () => {
