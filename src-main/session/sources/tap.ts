@@ -120,6 +120,7 @@ export class TapStackSource implements FrameSource {
   private readonly clients: ClientState[] = [];
   private nextClientId = 1;
   private stopped = false;
+  private closing: Promise<void> | null = null;
   private readonly opts: TapSourceOptions;
   /** Wall-clock ms at the stack clock's 0: frame tsUs = (t + epochOffsetMs) · 1000. */
   readonly epochOffsetMs: number;
@@ -211,14 +212,14 @@ export class TapStackSource implements FrameSource {
     this.stopped = true;
     for (const list of this.services.values()) for (const s of list) s.stop();
     this.services.clear();
-    void this.stack.close().finally(() => this.clock.clearAll());
+    this.closing = this.stack.close().finally(() => this.clock.clearAll());
+    this.closing.catch(() => {});
   }
 
   /** Resolves when the stack and the TAP are closed (tests wait for it). */
   async closed(): Promise<void> {
     this.stop();
-    await this.stack.close();
-    this.clock.clearAll();
+    await this.closing;
   }
 
   get isStopped(): boolean {
