@@ -124,8 +124,8 @@ export interface SegmentRow {
 
 export function segmentRows(data: LadderData): SegmentRow[] {
   return data.segments.map((s) => {
-    const at = s.rx ?? s.tx;
-    const [a, b] = statesAt(data, at);
+    // Both endpoints' states when the segment was sent.
+    const [a, b] = statesAt(data, s.tx);
     const own = data.isn[s.dir];
     const peer = data.isn[1 - s.dir]!;
     return {
