@@ -15,7 +15,7 @@ describe('request schemas', () => {
     expect(() => requestSchemas['session.frames'].parse({ sessionId: 1, from: 0, count: 5 })).toThrow(
       new SchemaError('from', 'integer in [1, 9007199254740991]', 'number 0'),
     );
-    expect(() => requestSchemas['session.open'].parse({ source: { kind: 'ftp' } })).toThrow(/source\.kind: expected one of demo, file, lab, found string "ftp"/);
+    expect(() => requestSchemas['session.open'].parse({ source: { kind: 'ftp' } })).toThrow(/source\.kind: expected one of demo, file, interface, tap, lab, found string "ftp"/);
     expect(() => requestSchemas['session.close'].parse({ sessionId: 1, extra: true })).toThrow(/extra: expected no such field/);
     expect(() => requestSchemas['frame.detail'].parse('frame 1')).toThrow(/expected object \{sessionId, frame\}, found string/);
   });
