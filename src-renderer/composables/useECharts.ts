@@ -22,6 +22,8 @@ export interface UseECharts {
   /** Replaces the option; resolves when ECharts has finished drawing it. */
   setOption(option: ChartOption): Promise<number>;
   onClick(handler: (p: { seriesName?: string; value?: unknown }) => void): void;
+  /** Another ECharts event ('datazoom', 'finished' …), attached when the chart is created. */
+  onEvent(name: string, handler: () => void): void;
 }
 
 export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
@@ -29,6 +31,7 @@ export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
   let observer: ResizeObserver | undefined;
   let pendingFinish: (() => void) | null = null;
   const clickHandlers: ((p: { seriesName?: string; value?: unknown }) => void)[] = [];
+  const eventHandlers: [string, () => void][] = [];
 
   onMounted(() => {
     if (!el.value) return;
@@ -41,6 +44,7 @@ export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
     c.on('click', (p) => {
       for (const h of clickHandlers) h(p as { seriesName?: string; value?: unknown });
     });
+    for (const [name, h] of eventHandlers) c.on(name, h);
     chart.value = c;
     observer = new ResizeObserver(() => c.resize());
     observer.observe(el.value);
@@ -70,5 +74,13 @@ export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
     });
   }
 
-  return { chart, setOption, onClick: (h) => clickHandlers.push(h) };
+  return {
+    chart,
+    setOption,
+    onClick: (h) => clickHandlers.push(h),
+    onEvent: (name, h) => {
+      eventHandlers.push([name, h]);
+      chart.value?.on(name, h);
+    },
+  };
 }
