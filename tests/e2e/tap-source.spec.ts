@@ -37,7 +37,13 @@ test.afterAll(async () => {
 test('the stack on a TAP answers the kernel’s ping and curl; packets and the socket table show it', async ({ page }, testInfo) => {
   testInfo.skip(why !== null, `the TAP source needs it: ${why}`);
   test.setTimeout(90_000);
+  const cspErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
+  });
   await page.goto(served!.url);
+  await page.getByTestId('locale-select').selectOption('zh-CN');
+  await expect(page.getByText('TAP 上的协议栈')).toBeVisible();
   await page.getByTestId('locale-select').selectOption('en');
   await expect(page.getByTestId('session-item')).toHaveCount(1);
 
@@ -78,8 +84,24 @@ test('the stack on a TAP answers the kernel’s ping and curl; packets and the s
   await page.screenshot({ path: resolve(artifactsDir, 'tap-stack.png') });
   expect((await slow).stdout).toBe('200');
 
+  // A service off: its listener leaves the socket table; on again: back.
+  await page.getByTestId('tap-running-service-http').uncheck();
+  await expect(page.getByTestId('tap-socket-row').filter({ hasText: '*:80' })).toHaveCount(0);
+  await page.getByTestId('tap-running-service-http').check();
+  await expect(page.getByTestId('tap-socket-row').filter({ hasText: '*:80' })).toHaveCount(1);
+
+  // A client connection from the stack to a closed kernel port: refused (the kernel answers RST).
+  await page.getByTestId('tap-connect-host').fill(kernel.kernelAddr);
+  await page.getByTestId('tap-connect-port').fill('9');
+  await page.getByTestId('tap-connect-mode').selectOption('none');
+  await page.getByTestId('tap-connect-cc').selectOption('reno');
+  await page.getByTestId('tap-connect-open').click();
+  await expect(page.getByTestId('tap-clients')).toContainText('ECONNREFUSED');
+  await expect(page.getByTestId('tap-clients')).toContainText('(reno)');
+
   // Stop = close the session: the stack lets go of the TAP.
   await page.getByTestId('tap-stop').click();
   await expect(page.getByTestId('session-item')).toHaveCount(1);
   await page.screenshot({ path: resolve(artifactsDir, 'tap-stopped.png') });
+  expect(cspErrors).toEqual([]);
 });
