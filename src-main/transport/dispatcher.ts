@@ -15,6 +15,7 @@ import { captureInterfaces } from '../session/sources/interface';
 import { labs } from '../session/sources/lab';
 import { TapStackSource } from '../session/sources/tap';
 import { conversationsOf } from '../session/conversations';
+import { packLadder } from '@shared/diagram/pack';
 import { filterFrames, frameAnalysis, sessionSeries } from '../session/series';
 import { saveSession } from '../session/saved';
 import { ExportError, renderExport } from '../session/export';
@@ -68,7 +69,7 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
       return detailFrame(frame, captured);
     },
     'conversation.list': ({ sessionId }) => conversationsOf(ctx.registry.get(sessionId)).list(),
-    'conversation.ladder': ({ sessionId, stream }) => conversationsOf(ctx.registry.get(sessionId)).ladder(stream),
+    'conversation.ladder': ({ sessionId, stream }) => packLadder(conversationsOf(ctx.registry.get(sessionId)).ladder(stream)),
     'frame.analysis': ({ sessionId, from, count }) => frameAnalysis(ctx.registry.get(sessionId), from, count),
     'session.filter': ({ sessionId, filter }) => filterFrames(ctx.registry.get(sessionId), filter),
     'session.series': ({ sessionId, stream }) => sessionSeries(ctx.registry.get(sessionId), stream),

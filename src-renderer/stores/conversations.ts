@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import type { ConversationInfo, LadderData } from '@shared/model/conversation';
+import { unpackLadder } from '@shared/diagram/pack';
 import { useSessionsStore } from './sessions';
 import { useTimelineStore } from './timeline';
 
@@ -58,7 +59,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       ladder.value = null;
       return;
     }
-    const data = await api['conversation.ladder']({ sessionId: sid, stream: stream.value });
+    const data = unpackLadder(await api['conversation.ladder']({ sessionId: sid, stream: stream.value }));
     if (sessions.selectedId === sid && data.stream === stream.value) ladder.value = data;
   }
 

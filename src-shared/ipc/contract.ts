@@ -5,7 +5,7 @@
  */
 import type { FrameDetail, FrameSummary, SessionInfo, SessionStatus } from '../model/frames';
 import type { ProbeEvent } from '../model/probe';
-import type { ConversationInfo, LadderData } from '../model/conversation';
+import type { ConversationInfo, PackedLadderData } from '../model/conversation';
 import type { FilterResult, FrameAnalysisRange, SessionSeries } from '../model/series';
 import type { TapClientRow, TapStackSnapshot } from '../model/tap-stack';
 import { TAP_CONGESTION, TAP_SERVICES } from '../model/tap-stack';
@@ -179,7 +179,8 @@ export interface RequestResults {
   'upload.finish': SessionInfo;
   'upload.cancel': { cancelled: true };
   'conversation.list': ConversationInfo[];
-  'conversation.ladder': LadderData;
+  /** Unpack with src-shared/diagram/pack.ts unpackLadder. */
+  'conversation.ladder': PackedLadderData;
   'frame.analysis': FrameAnalysisRange;
   'session.filter': FilterResult;
   'session.series': SessionSeries;

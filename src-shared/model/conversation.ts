@@ -101,3 +101,12 @@ export interface LadderData {
   /** Last time in the data, µs. */
   endUs: number;
 }
+
+/** LadderData as `conversation.ladder` sends it: segments packed in columns (diagram/pack.ts). */
+export interface PackedLadderData extends Omit<LadderData, 'segments'> {
+  segmentCount: number;
+  /** 50 bytes per segment: see src-shared/diagram/pack.ts. */
+  columns: Uint8Array;
+  /** [segment index, options] for the segments that carry label-worthy options. */
+  options: [number, LadderOptionsDto][];
+}

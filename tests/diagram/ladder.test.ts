@@ -145,3 +145,21 @@ describe('ladder layout', () => {
     expect(statesAt(data, Infinity)).toEqual(['TIME-WAIT', 'CLOSED']);
   });
 });
+
+describe('packing for the IPC', () => {
+  it('round-trips every field of every segment, nulls and options included', async () => {
+    const { packLadder, unpackLadder } = await import('../../src-shared/diagram/pack');
+    const data = labLike();
+    data.segments[3]!.frame = null; // a lost segment the capture host never saw
+    const packed = packLadder(data);
+    expect(packed.columns).toBeInstanceOf(Uint8Array);
+    expect(packed.columns.length).toBe(50 * data.segments.length);
+    expect('segments' in packed).toBe(false);
+    // The attachment may arrive at an odd offset of a larger message.
+    const shifted = new Uint8Array(packed.columns.length + 3);
+    shifted.set(packed.columns, 3);
+    const back = unpackLadder({ ...packed, columns: shifted.subarray(3) });
+    expect(back).toEqual(data);
+    expect(() => unpackLadder({ ...packed, columns: packed.columns.subarray(1) })).toThrow(/expected/);
+  });
+});
