@@ -155,6 +155,18 @@ describe.skipIf(why !== null)(title(why, 'the stack on a TAP as a session'), () 
     }
   });
 
+  it("fetch over HTTP: the client asks GET /bytes/N and reads the whole response (here from the stack's own server)", async () => {
+    const c = (await call('tap.connect', { sessionId, host: STACK_ADDR, port: 80, fetch: 50_000, cc: 'newreno' })) as { id: number };
+    const done = await until('the fetch to finish', () => {
+      const row = (registry.get(sessionId).source as TapStackSource).snapshot().clients.find((x) => x.id === c.id);
+      return row && (row.status === 'done' || row.status === 'error') ? row : null;
+    });
+    expect(done.status).toBe('done');
+    // 50,000 body bytes plus the response head.
+    expect(done.received).toBeGreaterThan(50_000);
+    expect(done.received).toBeLessThan(50_400);
+  });
+
   it('parameters are validated before anything runs', async () => {
     await expect(call('tap.connect', { sessionId, host: '192.0.2.999', port: 80 })).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(call('tap.connect', { sessionId, host: '192.0.2.1', port: 0 })).rejects.toMatchObject({ code: 'EINVAL' });
