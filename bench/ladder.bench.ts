@@ -226,14 +226,15 @@ export default async function ladderBench(): Promise<BenchTable> {
     if (typeof browser === 'string') rows.push(['Chromium: time to first ladder / frame time', browser, '—', '—']);
     else {
       rows.push([`Chromium: time to first ladder (${browser.totalArrows} arrows)`, browser.firstLadderMs.toFixed(0), '—', '—']);
-      const fmt = (f: number[]) => `${pct(f, 50).toFixed(1)} / ${pct(f, 95).toFixed(1)} / ${Math.max(...f).toFixed(1)}`;
+      const fmt = (f: number[]) => (f.length === 0 ? 'no frame completed' : `${pct(f, 50).toFixed(1)} / ${pct(f, 95).toFixed(1)} / ${Math.max(...f).toFixed(1)}`);
       rows.push([
         'Chromium: frame time while scrolling 3 s, p50 / p95 / max (reference: a plain page scrolled alike)',
         fmt(browser.frames),
         fmt(browser.baseline),
-        (pct(browser.frames, 50) / pct(browser.baseline, 50)).toFixed(2),
+        browser.frames.length === 0 ? '—' : (pct(browser.frames, 50) / pct(browser.baseline, 50)).toFixed(2),
       ]);
       rows.push(['Chromium: arrows in the DOM while scrolling (max)', browser.maxArrows, '—', '—']);
+      rows.push(['Chromium: frames drawn in the 3 s of scrolling', browser.frames.length + 1, browser.baseline.length + 1, '—']);
     }
     return {
       title: 'Ladder diagram (100k-segment conversation)',
