@@ -12,12 +12,40 @@ export function onesComplementSum(bytes: Uint8Array, off: number, len: number, i
   let sum = initial;
   const end = off + len;
   let i = off;
+  // Long runs that start at an even address: sum whole 32-bit words in host order (one load per
+  // 4 bytes instead of two per 2), then fold and byte-swap. The ones'-complement sum does not
+  // depend on the byte order it is computed in except for a final swap (RFC 1071 §2 (B)), and
+  // 32-bit words fold to the same 16-bit sum (RFC 1071 §2 (C), "parallel summation").
+  if (len >= WORD_SUM_MIN && ((bytes.byteOffset + off) & 1) === 0) {
+    // Network-order 16-bit words until the address is 4-byte aligned.
+    if (((bytes.byteOffset + i) & 3) !== 0) {
+      sum += (bytes[i]! << 8) | bytes[i + 1]!;
+      i += 2;
+    }
+    const words = (end - i) >>> 2;
+    const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    // A double holds 2^53: room for 2^21 words of 2^32 (8 MiB) before folding; fold per block.
+    let host = 0;
+    for (let w = 0; w < words; ) {
+      const blockEnd = Math.min(words, w + 0x100000);
+      let block = 0;
+      for (; w < blockEnd; w++) block += u32[w]!;
+      host += (block % 0x10000) + Math.floor(block / 0x10000);
+    }
+    i += words << 2;
+    while (host > 0xffff) host = (host & 0xffff) + Math.floor(host / 0x10000);
+    sum += LITTLE_ENDIAN ? ((host & 0xff) << 8) | (host >>> 8) : host;
+  }
   // Sum 16-bit words into a double; 2^53 leaves room for 2^37 words, so fold only at the end.
   for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
   if (i < end) sum += bytes[i]! << 8;
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
   return sum;
 }
+
+/** Below this many bytes the plain 16-bit loop is as fast as setting up a word view. */
+const WORD_SUM_MIN = 64;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The Internet checksum: the complement of the ones'-complement sum. Over a header that already

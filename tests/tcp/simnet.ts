@@ -6,7 +6,7 @@
 import { ManualClock } from '@shared/sim/clock';
 import { SeededRandom, type RandomSource } from '@shared/sim/random';
 import { ProbeBus } from '@shared/model/probe';
-import type { Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult } from '../../src-main/stack/ip/protocols';
+import { payloadBytes, type Ipv4Datagram, type Ipv4SendRequest, type Ipv4SendResult } from '../../src-main/stack/ip/protocols';
 import { PortTable } from '../../src-main/stack/ports';
 import { Counters } from '../../src-main/stack/counters';
 import { TcpLayer, type TcpHost, type TcpLayerOptions } from '../../src-main/stack/tcp/layer';
@@ -87,7 +87,8 @@ export class SimNet {
   send(from: SimHost, req: Ipv4SendRequest): Ipv4SendResult {
     const dst = this.hosts.get(req.dst);
     if (!dst) return { ok: false, errno: 'EHOSTUNREACH' };
-    this.onSend?.(from.addr, req.dst, req.payload);
+    const bytes = payloadBytes(req.payload);
+    this.onSend?.(from.addr, req.dst, bytes);
     const im = this.impair;
     const r = this.random;
     if (im.loss && r.next() < im.loss) {
@@ -96,7 +97,7 @@ export class SimNet {
     }
     const copies = im.duplicate && r.next() < im.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      const payload = req.payload.slice();
+      const payload = bytes.slice();
       if (im.corrupt && r.next() < im.corrupt) {
         const at = r.int(payload.length);
         payload[at] = payload[at]! ^ (1 + r.int(255));

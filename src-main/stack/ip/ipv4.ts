@@ -10,7 +10,7 @@ import { ipv4ToString } from '@shared/wire/address';
 import type { NetInterface } from '../interface';
 import type { CounterHandle } from '../counters';
 import type { Stack } from '../stack';
-import type { IpProtocolHandler, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult } from './protocols';
+import { payloadBytes, type IpProtocolHandler, type Ipv4Datagram, type Ipv4SendRequest, type Ipv4SendResult } from './protocols';
 import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
 
 /** What the IP layer knows about a received datagram beyond the seam (for ICMP errors). */
@@ -287,12 +287,13 @@ export class Ipv4Layer {
       return { ok: false, errno: 'ENETUNREACH' };
     }
     const src = req.src ?? ifc.addr;
-    const payload = req.payload;
+    const writer = req.payload instanceof Uint8Array ? null : req.payload;
+    const payloadLength = req.payload.length;
     const protocol = req.protocol;
     const hl = IPV4_MIN_HEADER_LENGTH;
     const mtu = this.pmtu.size > 0 ? this.mtuFor(dst) : ifc.mtu;
     const ttl = req.ttl ?? (isMulticast(dst) ? 1 : this.defaultTtl);
-    const total = hl + payload.length;
+    const total = hl + payloadLength;
     if (total > 65535 || (total > mtu && req.dontFragment)) {
       // DF honoured: a host reports EMSGSIZE locally (RFC 1191 §5; a router would send ICMP 3/4).
       s.counters.inc('ipv4.tx.emsgsize');
@@ -308,8 +309,25 @@ export class Ipv4Layer {
       ifc.name,
     );
 
+    const local = dst === ifc.addr || s.isLocalAddress(dst);
+    // Fast path: one frame, the transport writes its bytes straight into it.
+    if (!local && writer && total <= mtu) {
+      const broadcast = limitedBroadcast || ifc.isBroadcast(dst);
+      const dstMac: Uint8Array | null = broadcast ? BROADCAST_MAC_BYTES : isMulticast(dst) ? multicastMacBytes(dst) : null;
+      const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
+      writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
+      emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payloadLength);
+      writer.writeInto(frame, ETHERNET_HEADER_LENGTH + hl);
+      this.txPackets.value++;
+      // The notice's payload is a view of the frame, which ARP keeps unchanged while it queues it.
+      const unresolved: UnresolvedNotice = { src, dst, protocol, payload: frame.subarray(ETHERNET_HEADER_LENGTH + hl), causeId: id };
+      this.output(ifc, nextHop, dstMac, frame, id, unresolved);
+      return { ok: true };
+    }
+    const payload = payloadBytes(req.payload);
+
     // Our own address: deliver locally, asynchronously, so callers never re-enter themselves.
-    if (dst === ifc.addr || s.isLocalAddress(dst)) {
+    if (local) {
       s.counters.inc('ipv4.tx.loopback');
       const header = new Uint8Array(hl);
       emitIpv4Into(header, 0, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);

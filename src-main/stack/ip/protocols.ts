@@ -40,12 +40,32 @@ export interface Ipv4SendRequest {
   src?: number;
   dst: number;
   protocol: number;
-  payload: Uint8Array;
+  /**
+   * The transport bytes, or a writer that serialises them straight into the outgoing frame
+   * (one copy of the data per segment instead of three; the IP layer materialises it into its own
+   * array only for loopback and fragmentation).
+   */
+  payload: Uint8Array | PayloadWriter;
   ttl?: number;
   dontFragment?: boolean;
   dscp?: number;
   ecn?: number;
   causeId?: number;
+}
+
+/** Transport bytes written on demand into a buffer the IP layer owns. */
+export interface PayloadWriter {
+  readonly length: number;
+  /** Writes exactly `length` bytes at `buf[off]`. */
+  writeInto(buf: Uint8Array, off: number): void;
+}
+
+/** The bytes of a send request's payload (a new array when it is a writer). */
+export function payloadBytes(payload: Uint8Array | PayloadWriter): Uint8Array {
+  if (payload instanceof Uint8Array) return payload;
+  const bytes = new Uint8Array(payload.length);
+  payload.writeInto(bytes, 0);
+  return bytes;
 }
 
 export type Ipv4SendResult =

@@ -11,9 +11,9 @@ import type { Clock } from '@shared/sim/clock';
 import type { RandomSource } from '@shared/sim/random';
 import type { ProbeBus } from '@shared/model/probe';
 import { seq, seqAdd, seqDiff, type SeqNum } from '@shared/wire/seq';
-import { emitTcp, parseTcp, verifyTcpChecksum } from '@shared/wire/tcp';
+import { emitTcpInto, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '@shared/wire/tcp';
 import { ipv4ToString } from '@shared/wire/address';
-import type { IcmpErrorReport, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult } from '../ip/protocols';
+import type { IcmpErrorReport, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult, PayloadWriter } from '../ip/protocols';
 import type { PortTable } from '../ports';
 import { TcpConnection, findTimestamps, resetFor, type Endpoints, type TcpConfig, type TcpState } from './connection';
 import { IsnGenerator } from './isn';
@@ -48,6 +48,17 @@ export interface TcpLayerOptions {
 }
 
 /** A listening endpoint with its queues (backlog). */
+/** Serialises one segment (header, options, payload, checksum) into the IP layer's frame. */
+class SegmentWriter implements PayloadWriter {
+  segment: TcpSegment | null = null;
+  src = 0;
+  dst = 0;
+  length = 0;
+  writeInto(buf: Uint8Array, off: number): void {
+    emitTcpInto(buf, off, this.segment!, this.src, this.dst);
+  }
+}
+
 export class TcpListener {
   /** Connections in SYN-RECEIVED (the SYN queue). */
   readonly synQueue = new Set<TcpConnection>();
@@ -81,6 +92,7 @@ export class TcpLayer {
   private challengeCount = 0;
   /** Which listener a SYN-RECEIVED connection belongs to. */
   private readonly owners = new WeakMap<TcpConnection, TcpListener>();
+  private readonly segmentWriter = new SegmentWriter();
 
   constructor(
     readonly host: TcpHost,
@@ -380,10 +392,17 @@ export class TcpLayer {
 
   output(e: Endpoints, segment: TcpSegment, causeId: number | undefined): void {
     const h = this.host;
-    const bytes = emitTcp(segment, e.localAddr, e.remoteAddr);
+    // The segment is serialised straight into the IP layer's frame (no intermediate array); the
+    // writer is reused because the IP layer calls it before send() returns.
+    const w = this.segmentWriter;
+    w.segment = segment;
+    w.src = e.localAddr;
+    w.dst = e.remoteAddr;
+    w.length = tcpHeaderLength(segment) + segment.payload.length;
     h.counters.inc('tcp.tx.segments');
     // DF on every segment: TCP does path MTU discovery (RFC 1191) rather than fragmenting.
-    const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: bytes, causeId, dontFragment: true });
+    const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: w, causeId, dontFragment: true });
+    w.segment = null;
     if (!r.ok) {
       h.counters.inc(`tcp.tx.error.${r.errno}`);
       // The IP layer knows a smaller path MTU than this segment: shrink the MSS and resend.
