@@ -10,6 +10,7 @@ import { handshakeLab } from './handshake';
 import { fourWayCloseLab } from './four-way-close';
 import { halfCloseLab } from './half-close';
 import { simultaneousCloseLab } from './simultaneous-close';
+import { simultaneousOpenLab } from './simultaneous-open';
 import { closedPortLab } from './closed-port';
 import { synTimeoutLab } from './syn-timeout';
 import { timeWaitReuseLab } from './time-wait-reuse';
@@ -34,6 +35,7 @@ export const labs: LabModule[] = [
   interactiveLab,
   fourWayCloseLab,
   halfCloseLab,
+  simultaneousOpenLab,
   simultaneousCloseLab,
   closedPortLab,
   synTimeoutLab,

@@ -6,15 +6,15 @@ import type { LabModule } from './types';
 
 export const simultaneousOpenLab: LabModule = {
   name: 'simultaneous-open',
-  title: { en: 'Simultaneous open', 'zh-CN': '同时打开' },
+  title: { en: 'Simultaneous open: two SYNs cross', 'zh-CN': '同时打开：两个 SYN 交叉' },
   narrative: {
     en:
       'A (port 5000) and B (port 6000) each connect to the other at the same instant, so their SYNs cross on the wire. Neither side ' +
       'listens. Each receives a SYN while in SYN-SENT, moves to SYN-RECEIVED and answers with SYN-ACK (repeating its own SYN\'s sequence ' +
-      'number); each SYN-ACK completes the other\'s handshake. Four segments instead of three, and one connection — RFC 9293 Figure 7.',
+      'number); each SYN-ACK completes the other\'s handshake and is answered with a plain ACK: six segments for one connection — RFC 9293 Figure 7.',
     'zh-CN':
       'A（端口 5000）和 B（端口 6000）在同一时刻互相连接，两个 SYN 在线路上交叉。双方都没有监听。各自在 SYN-SENT 状态收到 SYN，进入 SYN-RECEIVED ' +
-      '并以 SYN-ACK 应答（重复自己 SYN 的序号）；每个 SYN-ACK 完成对方的握手。用了四个报文段而不是三个，建立的是同一条连接——见 RFC 9293 图 7。',
+      '并以 SYN-ACK 应答（重复自己 SYN 的序号）；每个 SYN-ACK 完成对方的握手，并以普通 ACK 应答：六个报文段建立一条连接——见 RFC 9293 图 7。',
   },
   defaults: {},
   expectations: [

@@ -59,7 +59,7 @@ describe('retransmission timeout (RFC 6298)', () => {
     h.at(3000);
     expect(h.take()).toHaveLength(1);
   });
-  it('SRTT/RTTVAR from samples; RTO = SRTT + 4·RTTVAR clamped to the 200 ms minimum', () => {
+  it('SRTT/RTTVAR from samples; RTO = SRTT + max(4·RTTVAR, 200 ms) as Linux floors the variance term', () => {
     const h = est();
     h.conn.write(bytes(100));
     h.take();
@@ -68,6 +68,14 @@ describe('retransmission timeout (RFC 6298)', () => {
     // Samples: handshake 0 ms, then 100 ms: SRTT = 12.5, RTTVAR = 0.75·0 + 0.25·100 = 25 (RFC 6298 §2.3).
     expect(h.conn.rtt.srtt).toBeCloseTo(12.5);
     expect(h.conn.rtt.rttvar).toBeCloseTo(25);
+    expect(h.conn.rtt.rto).toBeCloseTo(212.5); // 12.5 + max(100, 200)
+  });
+  it('RFC 6298 as written with no variance floor: RTO = SRTT + 4·RTTVAR clamped to the minimum', () => {
+    const h = est({ ...CFG, rtoVarianceFloorMs: 0 });
+    h.conn.write(bytes(100));
+    h.take();
+    h.at(100);
+    h.recv({ seq: rseq(0), ack: lseq(100) });
     expect(h.conn.rtt.rto).toBeCloseTo(200); // 12.5 + 100 < 200
   });
   it('the minimum is an option (1 s per RFC 6298 §2.4)', () => {

@@ -162,8 +162,15 @@ describe('SYN-SENT (§3.10.7.3)', () => {
     expect(sa.flags).toBe(TCP_SYN | TCP_ACK);
     expect(sa.seq).toBe(LOCAL_ISS);
     expect(sa.ack).toBe(rseq(0));
+    // RFC 9293 Figure 7 line 6: the peer's SYN,ACK repeats its SYN's sequence number and acknowledges
+    // ours; it completes the open, answered with a plain ACK (line 7) — not another SYN,ACK.
     h.recv({ flags: TCP_SYN | TCP_ACK, seq: REMOTE_ISS, ack: lseq(0) });
-    // The peer's SYN,ACK repeats its SYN (old now): acknowledged, and the ACK completes the open.
+    expect(h.conn.state).toBe('ESTABLISHED');
+    const ack = h.one();
+    expect(ack.flags).toBe(TCP_ACK);
+    expect(ack.seq).toBe(lseq(0));
+    expect(ack.ack).toBe(rseq(0));
+    // The peer's own ACK of our SYN,ACK then changes nothing.
     h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0) });
     expect(h.conn.state).toBe('ESTABLISHED');
     expect(h.states()).toEqual(['CLOSED->SYN-SENT', 'SYN-SENT->SYN-RECEIVED', 'SYN-RECEIVED->ESTABLISHED']);

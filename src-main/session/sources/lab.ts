@@ -39,7 +39,7 @@ export class LabSource implements FrameSource {
             linkType: 1,
             tsUs: LAB_EPOCH_US + Math.round(f.t * 1000),
             data: f.data,
-            originalLength: f.data.length,
+            originalLength: f.origLength ?? f.data.length,
             ...(f.causeId !== undefined ? { causeId: f.causeId } : {}),
           });
         }

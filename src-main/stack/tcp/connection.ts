@@ -59,6 +59,8 @@ export interface TcpConfig {
   minRtoMs: number;
   maxRtoMs: number;
   initialRtoMs: number;
+  /** Smallest variance term of the RTO (Linux floors it at TCP_RTO_MIN; 0 = RFC 6298 as written). See rtt.ts. */
+  rtoVarianceFloorMs: number;
   /** SYN retransmissions before connect fails with ETIMEDOUT (Linux tcp_syn_retries = 6). */
   synRetries: number;
   /** SYN-ACK retransmissions (Linux tcp_synack_retries = 5). */
@@ -96,6 +98,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   minRtoMs: 200,
   maxRtoMs: 120_000,
   initialRtoMs: 1000,
+  rtoVarianceFloorMs: 200,
   synRetries: 6,
   synAckRetries: 5,
   retries2: 15,
@@ -284,6 +287,7 @@ export class TcpConnection {
       maxRtoMs: this.config.maxRtoMs,
       initialRtoMs: this.config.initialRtoMs,
       granularityMs: 1,
+      varianceFloorMs: this.config.rtoVarianceFloorMs,
     });
     this.cc = createCongestionControl(this.config.congestion, { initialWindow: this.config.initialWindow });
     // Our window-scale shift: the smallest that lets the receive buffer be advertised (RFC 7323 §2.3, max 14).
@@ -628,6 +632,29 @@ export class TcpConnection {
     if (ts && !isRst && this.tsRecentValid(now) && tsLt(ts.tsval, this.tsRecent)) {
       this.drop('paws');
       this.sendAck();
+      return;
+    }
+
+    // Simultaneous open (RFC 9293 §3.5 Figure 7, line 6): in SYN-RECEIVED after an active open, the
+    // peer's SYN,ACK repeats its SYN's sequence number (IRS) and acknowledges ours. It completes
+    // the handshake (as in the figure, and as Linux does) instead of being an old duplicate that
+    // the strict acceptability test would answer with yet another SYN,ACK. Processed as the ACK it
+    // carries (the SYN already counted); the window of a SYN segment is never scaled (RFC 7323 §2.2).
+    if (
+      this.state === 'SYN-RECEIVED' &&
+      !this.passiveOpen &&
+      seg.flags & TCP_SYN &&
+      seg.flags & TCP_ACK &&
+      seg.seq === this.irs &&
+      seqLt(this.sndUna, seg.ack) &&
+      seqLe(seg.ack, this.sndMax)
+    ) {
+      this.inSynchronized({ ...seg, flags: seg.flags & ~TCP_SYN, seq: seqAdd(seg.seq, 1), window: seg.window >> this.sndShift });
+      if (this.state !== 'SYN-RECEIVED' && this.state !== 'CLOSED') {
+        this.sndWnd = seg.window;
+        this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+        this.sendAck();
+      }
       return;
     }
 

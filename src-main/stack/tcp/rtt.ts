@@ -1,5 +1,8 @@
 /**
  * Retransmission timeout by RFC 6298. Defaults follow Linux where the RFC leaves room:
+ * RTO = SRTT + max(G, 4·RTTVAR, 200 ms): Linux floors the variance term, not only the sum, at
+ * TCP_RTO_MIN (tcp_rtt_estimator's mdev_max), so an ACK delayed by the peer's 200 ms delayed-ACK
+ * timer never looks lost on a short path (`varianceFloorMs: 0` gives RFC 6298 §2.3 exactly);
  * minimum RTO 200 ms (Linux TCP_RTO_MIN; RFC 6298 §2.4 says 1 s — `minRtoMs: 1000` gives that),
  * maximum 120 s (Linux TCP_RTO_MAX; RFC 6298 §2.5 allows a maximum of at least 60 s),
  * initial 1 s (RFC 6298 §2.1).
@@ -10,9 +13,11 @@ export interface RtoOptions {
   initialRtoMs: number;
   /** Clock granularity G (RFC 6298 §2). */
   granularityMs: number;
+  /** Smallest variance term added to SRTT (Linux: TCP_RTO_MIN); 0 = RFC 6298 as written. */
+  varianceFloorMs: number;
 }
 
-export const DEFAULT_RTO_OPTIONS: RtoOptions = { minRtoMs: 200, maxRtoMs: 120_000, initialRtoMs: 1000, granularityMs: 1 };
+export const DEFAULT_RTO_OPTIONS: RtoOptions = { minRtoMs: 200, maxRtoMs: 120_000, initialRtoMs: 1000, granularityMs: 1, varianceFloorMs: 200 };
 
 export class RtoEstimator {
   srtt: number | null = null;
@@ -44,7 +49,7 @@ export class RtoEstimator {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
       this.srtt = 0.875 * this.srtt + 0.125 * rtt;
     }
-    const raw = this.srtt + Math.max(this.opts.granularityMs, 4 * this.rttvar);
+    const raw = this.srtt + Math.max(this.opts.granularityMs, 4 * this.rttvar, this.opts.varianceFloorMs);
     this.base = Math.min(this.opts.maxRtoMs, Math.max(this.opts.minRtoMs, raw));
   }
 
