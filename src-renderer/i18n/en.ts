@@ -172,6 +172,13 @@ export default {
     observed: 'true values from tcplab’s stack probes',
     cause: 'Event: {cause} at {t} s',
     noData: 'No window data for this conversation yet.',
+    glossary: {
+      sndUna: 'SND.UNA — oldest unacknowledged sequence number (RFC 9293 §3.3.1)',
+      sndNxt: 'SND.NXT — next sequence number to be sent (RFC 9293 §3.3.1)',
+      sndEdge: 'SND.UNA + SND.WND — the right edge of the send window: the sender may not send beyond it (RFC 9293 §3.3.1, §3.8.6)',
+      rcvNxt: 'RCV.NXT — next sequence number expected on an incoming segment; the left edge of the receive window (RFC 9293 §3.3.1)',
+      rcvEdge: 'RCV.NXT + RCV.WND — the right edge of the receive window (RFC 9293 §3.3.1)',
+    },
   },
   congestionView: {
     cwnd: 'cwnd',

@@ -174,6 +174,13 @@ const zhCN: typeof en = {
     observed: '来自 tcplab 协议栈探针的真实值',
     cause: '事件：{cause}，时间 {t} 秒',
     noData: '此连接暂无窗口数据。',
+    glossary: {
+      sndUna: 'SND.UNA —— 最早未被确认的序号（RFC 9293 §3.3.1）',
+      sndNxt: 'SND.NXT —— 下一个要发送的序号（RFC 9293 §3.3.1）',
+      sndEdge: 'SND.UNA + SND.WND —— 发送窗口右沿：发送方不得越过（RFC 9293 §3.3.1、§3.8.6）',
+      rcvNxt: 'RCV.NXT —— 期望收到的下一个序号，即接收窗口左沿（RFC 9293 §3.3.1）',
+      rcvEdge: 'RCV.NXT + RCV.WND —— 接收窗口右沿（RFC 9293 §3.3.1）',
+    },
   },
   congestionView: {
     cwnd: '拥塞窗口 cwnd',

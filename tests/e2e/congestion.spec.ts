@@ -104,6 +104,10 @@ test.describe('congestion on the demo capture', () => {
     const shown = Number(await page.getByTestId('filter-count').getAttribute('data-shown'));
     expect(tsg['data segments']! / 3 + (tsg['retransmissions'] ?? 0) / 3).toBe(shown);
     await page.locator('[data-tab="congestion"]').click();
+    // The shared cursor is drawn over every chart once it is set (playback step).
+    await expect(page.getByTestId('chart-cursor')).toHaveCount(0);
+    for (let i = 0; i < 8; i++) await page.getByTestId('playback-forward').click();
+    await expect(page.getByTestId('chart-cursor')).toHaveCount(4);
     await page.getByTestId('theme-select').selectOption('dark');
     await expect(page.getByTestId('chart-cwnd')).toHaveAttribute('data-draw-ms', /\d/);
     mkdirSync(artifactsDir, { recursive: true });

@@ -34,6 +34,9 @@ test.describe('packets on the demo capture', () => {
     await page.getByTestId('locale-select').selectOption('en');
     await expect(page.getByTestId('status-packets')).toHaveText('18');
     await expect(page.getByTestId('packet-row')).toHaveCount(18);
+    // '/' focuses the display filter.
+    await page.locator('body').press('/');
+    await expect(page.getByTestId('filter-input')).toBeFocused();
 
     // The SYN and the SYN-ACK: frames 3 and 4 of the demo.
     await applyFilter(page, 'tcp.port == 80 && tcp.flags.syn == 1');

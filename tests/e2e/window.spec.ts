@@ -26,6 +26,8 @@ test.describe('sliding window on a lab (zero-window: true probe values)', () => 
     // Values are consistent: SND.UNA ≤ SND.NXT, and the window edge is SND.UNA + SND.WND.
     const v = async (name: string) => Number(await page.locator(marker(name)).getAttribute('data-value'));
     expect(await v('SND.UNA')).toBeLessThanOrEqual(await v('SND.NXT'));
+    // Glossary hover text: the meaning and the RFC section.
+    await expect(page.locator(marker('SND.UNA'))).toHaveAttribute('title', /oldest unacknowledged.*RFC 9293 §3\.3\.1/);
     const parts = await page.locator('[data-testid="window-sender"] .part').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(parts[0]).toBe('acked');
     const receiverKinds = await page.locator('[data-testid="window-receiver"] .part').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
