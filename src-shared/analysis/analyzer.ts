@@ -54,6 +54,12 @@ const lt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 const le = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 const u32 = (n: number): number => n >>> 0;
 
+/** a < b with both read as unsigned 64-bit integers (negative = 2^64 + value, huge). */
+function u64Less(a: number, b: number): boolean {
+  if (a < 0) return b < 0 && a < b;
+  return b < 0 || a < b;
+}
+
 /** packet-tcp.c: a fast retransmission follows the last duplicate ACK within 20 ms. */
 const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
 /** packet-tcp.c: the out-of-order threshold when no initial RTT is known (3 ms). */
@@ -70,8 +76,8 @@ export class Conversation {
   firstTimeNs: number;
   lastTimeNs: number;
   prevTimeNs: number;
-  /** Most recent pure SYN's time, -1 if none (packet-tcp.c ts_mru_syn). */
-  mruSynNs = -1;
+  /** Most recent pure SYN's time, NaN if none (packet-tcp.c ts_mru_syn). */
+  mruSynNs = NaN;
   /** Initial RTT, 0 = unknown (packet-tcp.c ts_first_rtt). */
   firstRttNs = 0;
   firstFrame: number;
@@ -274,7 +280,7 @@ export class TcpAnalyzer {
     let dupAckNum = 0;
     let dupAckFrame = 0;
     let acksFrame = 0;
-    let ackRtt = -1;
+    let ackRtt = NaN;
     let bif = 0;
     let pushBytes = 0;
     let bifSet = false;
@@ -374,17 +380,17 @@ export class TcpAnalyzer {
       }
       // FAST RETRANSMISSION: >= 2 duplicate ACKs for this sequence, within 20 ms of the last one.
       let t = now - rev.lastackTimeNs;
-      if (t < 0) t = Infinity;
+      if (t < 0) t = Infinity; // guint64 in packet-tcp.c
       if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t < FAST_RETRANSMISSION_WINDOW_NS) {
         taFlags |= A_FAST_RETRANSMISSION;
         taExists = true;
         break retrans;
       }
       // OUT-OF-ORDER: arrives sooner after the highest segment than the initial RTT (or 3 ms).
-      t = now - fwd.nextseqTimeNs;
-      if (t < 0) t = Infinity;
       const oooThreshold = conv.firstRttNs === 0 ? DEFAULT_OOO_THRESHOLD_NS : conv.firstRttNs;
-      if (seqNotAdvanced && t < oooThreshold && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
+      // packet-tcp.c compares these as guint64: a negative time (the capture's clock went
+      // backwards) or a negative initial RTT counts as huge.
+      if (seqNotAdvanced && u64Less(now - fwd.nextseqTimeNs, oooThreshold) && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
         taFlags |= A_OUT_OF_ORDER;
         taExists = true;
         break retrans;
@@ -538,7 +544,7 @@ export class TcpAnalyzer {
       if (!rev.closingInitiator) fwd.closingInitiator = true;
     }
     if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) {
-      if (conv.mruSynNs >= 0 && conv.firstRttNs === 0) conv.firstRttNs = now - conv.mruSynNs;
+      if (!Number.isNaN(conv.mruSynNs) && conv.firstRttNs === 0) conv.firstRttNs = now - conv.mruSynNs;
       fwd.isFirstAck = false;
     }
 
@@ -558,8 +564,9 @@ export class TcpAnalyzer {
     s.dupAckNum[row] = dupAckNum;
     s.dupAckFrame[row] = dupAckFrame;
     s.acksFrame[row] = acksFrame;
-    s.ackRttNs[row] = acksFrame !== 0 && ackRtt > 0 ? ackRtt : -1;
-    s.initialRttNs[row] = taExists && conv.firstRttNs !== 0 ? conv.firstRttNs : -1;
+    // NaN = not shown; tshark shows any non-zero time, negative ones included.
+    s.ackRttNs[row] = acksFrame !== 0 && ackRtt !== 0 ? ackRtt : NaN;
+    s.initialRttNs[row] = taExists && conv.firstRttNs !== 0 ? conv.firstRttNs : NaN;
     s.bytesInFlight[row] = bifSet ? bif : 0;
     s.pushBytesSent[row] = bifSet ? pushBytes : 0;
 
@@ -658,7 +665,7 @@ export class TcpAnalyzer {
     if (seglen > 0) {
       fwd.dataSegments++;
       if (!(aflags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION))) fwd.payloadBytes += seglen;
-      if (aflags & A_RETRANSMISSION && fwd.lastDataTimeNs >= 0) {
+      if (aflags & A_RETRANSMISSION && !Number.isNaN(fwd.lastDataTimeNs)) {
         const gap = now - fwd.lastDataTimeNs;
         if (gap > fwd.maxRetransmitGapNs) fwd.maxRetransmitGapNs = gap;
         // An RTO stall: a plain retransmission after a silence longer than 200 ms (Linux's

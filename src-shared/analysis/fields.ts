@@ -63,11 +63,12 @@ const nonZero =
     const v = (s[col] as Uint32Array)[i]!;
     return v === 0 ? '' : String(v);
   };
+/** NaN = not shown; negative times are printed, as tshark does when the clock went backwards. */
 const timeOrEmpty =
   (col: keyof SegmentStore): Getter =>
   (s, i) => {
     const v = (s[col] as Float64Array)[i]!;
-    return v < 0 ? '' : formatSeconds(v);
+    return Number.isNaN(v) ? '' : formatSeconds(v);
   };
 const src = (s: SegmentStore, i: number, c: Conversation): [number, number] =>
   s.direction[i] === 0 ? [c.ipA, c.portA] : [c.ipB, c.portB];

@@ -155,7 +155,7 @@ export class Flow {
   keepAlives = 0;
   maxRetransmitGapNs = 0;
   rtoStalls = 0;
-  lastDataTimeNs = -1;
+  lastDataTimeNs = NaN;
   rttSum = 0;
   rttCount = 0;
   rttMin = Infinity;

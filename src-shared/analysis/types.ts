@@ -129,9 +129,9 @@ export interface SegmentRecord {
   dupAckNum: number;
   dupAckFrame: number;
   acksFrame: number;
-  /** -1 when tshark prints no ack_rtt. */
+  /** NaN when tshark prints no ack_rtt. */
   ackRttNs: number;
-  /** -1 when tshark prints no initial_rtt for this frame. */
+  /** NaN when tshark prints no initial_rtt for this frame. */
   initialRttNs: number;
   /** 0 when tshark prints no bytes_in_flight. */
   bytesInFlight: number;
