@@ -419,7 +419,9 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
       // The state before the first transition in range, from the top.
       const before = data.states.filter((st) => st.side === side && st.t < (first?.t ?? Infinity) && st.t < fromUs).pop();
       const initial = before ? before.state : data.initialStates[side];
-      const inferredAll = data.states.length > 0 ? data.states[0]!.inferred : data.source === 'capture';
+      // Per side: a TAP session's ladder has the stack's side true and the kernel's side inferred.
+      const firstOfSide = data.states.find((st) => st.side === side) ?? data.states[0];
+      const inferredAll = firstOfSide ? firstOfSide.inferred : data.source === 'capture';
       if (n > 0 && (first === undefined || yOf(first.t) > top + 16)) {
         boxes.push({ side, state: initial, inferred: inferredAll, y1: top + 16, y2: first ? yOf(first.t) : bottom, t: keyTimes[0]!, frame: null, cause: 'initial' });
       }

@@ -99,6 +99,19 @@ test('the stack on a TAP answers the kernel’s ping and curl; packets and the s
   await expect(page.getByTestId('tap-clients')).toContainText('ECONNREFUSED');
   await expect(page.getByTestId('tap-clients')).toContainText('(reno)');
 
+  // The ladder of the first curl: the stack's side (B, port 80) shows the states its probes
+  // reported; the kernel's side (A) the states the passive analysis inferred.
+  await page.getByTestId('tap-hide').click();
+  await page.locator('[data-tab="ladder"]').click();
+  await expect(page.getByTestId('conversation-select')).toBeVisible();
+  await page.getByTestId('conversation-select').selectOption('0');
+  await expect(page.locator('[data-testid="ladder-state"][data-side="1"]:not(.inferred)').first()).toBeAttached();
+  await expect(page.locator('[data-testid="ladder-state"][data-side="1"].inferred')).toHaveCount(0);
+  await expect(page.locator('[data-testid="ladder-state"][data-side="0"].inferred').first()).toBeAttached();
+  await page.screenshot({ path: resolve(artifactsDir, 'tap-ladder.png') });
+  await page.locator('[data-tab="packets"]').click();
+  await page.getByTestId('tap-show').click();
+
   // Stop = close the session: the stack lets go of the TAP.
   await page.getByTestId('tap-stop').click();
   await expect(page.getByTestId('session-item')).toHaveCount(1);
