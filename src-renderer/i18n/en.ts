@@ -94,7 +94,7 @@ export default {
     atEnd: 'At the end',
     showEnd: 'Show the end',
     notInFigure: 'not drawn in RFC 9293 Figure 5',
-    hint: 'Click a transition (or an edge of the diagram) to move the cursor to it and select its segment in the ladder. * = not drawn in RFC 9293 Figure 5 (e.g. an abort).',
+    hint: 'Click a transition (or an edge of the diagram) to move the cursor to it and select its segment in the ladder; ←/→ step through them, End shows the end. * = not drawn in RFC 9293 Figure 5 (e.g. an abort).',
   },
   live: {
     interface: 'Interface',
