@@ -53,6 +53,19 @@ test('the state machine shows both endpoints, follows the cursor and links trans
   await expect(page.getByTestId('sm-node-CLOSE-WAIT')).toHaveClass(/current-b/);
   await page.getByTestId('sm-show-end').click();
   await expect(page.getByTestId('sm-node-TIME-WAIT')).toHaveClass(/current-a/);
+
+  // Keyboard: → from "the end" goes to the first transition (the SYN: both sides change at its
+  // capture time), → again to the next one (the SYN-ACK), ← back.
+  await page.getByTestId('state-machine-view').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('sm-node-SYN-SENT')).toHaveClass(/current-a/);
+  await expect(page.getByTestId('sm-node-SYN-RECEIVED')).toHaveClass(/current-b/);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('sm-node-ESTABLISHED')).toHaveClass(/current-a/);
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('sm-node-SYN-SENT')).toHaveClass(/current-a/);
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('sm-node-TIME-WAIT')).toHaveClass(/current-a/);
 });
 
 test.describe('a lab run', () => {
