@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # System packages tcplab needs: Chromium for the browser shell and the e2e tests (with CJK fonts,
-# so 简体中文 renders in screenshots), libpcap for live
+# so 简体中文 renders in screenshots), libpcap (loaded through koffi) for live
 # capture, tcpdump and tshark as reference decoders, and the tools the interop tests drive.
 set -euo pipefail
-PACKAGES=(chromium fonts-noto-cjk libpcap-dev libpcap0.8 tcpdump tshark iputils-ping iproute2 socat netcat-openbsd curl iptables nftables python3)
+PACKAGES=(chromium fonts-noto-cjk libpcap0.8 tcpdump tshark iputils-ping iproute2 socat netcat-openbsd curl iptables nftables python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

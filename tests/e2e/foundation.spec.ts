@@ -49,12 +49,21 @@ test('the browser shell shows the demo frames, switches language, and saves a sc
   expect(violations.filter((v) => /Content Security Policy/i.test(v))).toEqual([]);
 });
 
-test('every tab has an empty state that says what to do', async ({ page }) => {
+test('with no session open, every tab has an empty state that says what to do', async ({ page }) => {
   await page.goto(served.url);
   await page.getByTestId('locale-select').selectOption('en');
+  // Close every session (the demo), so no view has anything to draw.
+  while ((await page.getByTestId('session-close').count()) > 0) {
+    const before = await page.getByTestId('session-close').count();
+    await page.getByTestId('session-close').first().click();
+    await expect(page.getByTestId('session-close')).toHaveCount(before - 1);
+  }
+  await expect(page.getByTestId('packets-empty')).toBeVisible();
   for (const tab of ['ladder', 'window', 'congestion', 'stateMachine']) {
     await page.locator(`[data-tab="${tab}"]`).click();
-    await expect(page.getByTestId('empty-state')).not.toBeEmpty();
+    const empty = page.locator('.tab-body .empty-state');
+    await expect(empty).toHaveCount(1);
+    await expect(empty).not.toBeEmpty();
   }
 });
 

@@ -43,7 +43,8 @@ describe.skipIf(why !== null)(title(why, 'live capture on an interface'), () => 
     expect(session.state).toBe('paused');
     registry.resume(info.id);
     expect(session.state).toBe('running');
-    for (let i = 0; i < 40 && !session.captureStats; i++) await new Promise((r) => setTimeout(r, 50));
+    // pcap_stats arrive every half second; the first may predate the pings.
+    for (let i = 0; i < 60 && !(session.captureStats && session.captureStats.received > 0); i++) await new Promise((r) => setTimeout(r, 50));
     expect(session.captureStats!.received).toBeGreaterThan(0);
     expect(session.captureStats!.dropped).toBe(0);
     registry.close(info.id);
