@@ -14,10 +14,11 @@
  * tsx, Vitest (which cannot start .ts workers) and the bundled Electron main process; koffi's path
  * is resolved here and passed in, so the worker needs no module resolution of its own.
  *
- * Writing: a second worker owns the `write(2)` calls. A TAP write is one frame per system call and
- * the kernel runs its whole receive path (IP, TCP, socket wake-ups) inside that call, which cost
- * about a third of the main thread's CPU when it wrote directly. Now `send` copies the frame into a
- * shared ring (4 MiB) and wakes the writer (Atomics.notify) only when it sleeps; the writer drains
+ * Writing: a TAP write is one frame per system call and the kernel runs its whole receive path
+ * (IP, TCP, socket wake-ups) inside that call, which cost about a third of the main thread's CPU
+ * when every frame was written there. The first frame of a tick, with nothing queued, is still
+ * written directly (no hand-off latency for a lone reply); the rest of a burst is copied into a
+ * shared ring (4 MiB) for a writer worker, woken (Atomics.notify) only when it sleeps, which drains
  * the ring frame by frame. A full ring, and EAGAIN from the kernel, count as 'tx-queue-full'.
  * Frames leave in order; `close` lets the writer drain the ring before the fd is closed.
  */
@@ -239,6 +240,14 @@ export class TapDevice implements Device {
   private readonly txLens = new Uint32Array(this.txRing.buffer);
   /** HEAD as the main thread knows it (it is the only writer of HEAD). */
   private txHead = 0;
+  /** True after a direct write until the current tick's microtasks run. */
+  private txBurst = false;
+  private readonly endBurst = (): void => {
+    this.txBurst = false;
+  };
+  /** Direct writes' counts (the writer's are in txCtl). */
+  private directFrames = 0;
+  private directBytes = 0;
 
   private constructor(
     readonly name: string,
@@ -376,6 +385,15 @@ export class TapDevice implements Device {
     const ctl = this.txCtl;
     const tail = Atomics.load(ctl, CTL_TAIL);
     let head = this.txHead;
+    // The first frame of a tick, with nothing queued, is written at once: a lone reply (ping,
+    // an ACK) then costs no thread hand-off, and order is kept because the ring is empty.
+    // Frames after it in the same tick (a burst of segments) go to the writer.
+    if (head === tail && !this.txBurst) {
+      this.txBurst = true;
+      queueMicrotask(this.endBurst);
+      this.writeNow(frame);
+      return;
+    }
     // Contiguous free bytes at HEAD; HEAD must never catch up with TAIL (that means empty).
     const contiguous = head >= tail ? TX_RING_BYTES - head - (tail === 0 ? 4 : 0) : tail - head - 4;
     let at = head;
@@ -394,6 +412,18 @@ export class TapDevice implements Device {
     this.txHead = head;
     Atomics.store(ctl, CTL_HEAD, head);
     if (Atomics.load(ctl, CTL_SLEEPING) !== 0) Atomics.notify(ctl, CTL_HEAD);
+  }
+
+  private writeNow(frame: Uint8Array): void {
+    const c = libc();
+    const n = c.write(this.fd, frame, frame.length);
+    if (n < 0) {
+      const e = c.errno();
+      countDrop(this.statsData, e === c.errnoNames.EAGAIN ? 'tx-queue-full' : e === c.errnoNames.EIO ? 'tx-link-down' : 'write-error');
+      return;
+    }
+    this.directFrames++;
+    this.directBytes += frame.length;
   }
 
   onReceive(listener: FrameListener | null): void {
@@ -452,8 +482,8 @@ export class TapDevice implements Device {
     add('write-error', Atomics.load(ctl, CTL_WRITE_ERROR));
     return {
       ...this.statsData,
-      txFrames: Atomics.load(ctl, CTL_FRAMES),
-      txBytes: Atomics.load(ctl, CTL_BYTES_HI) * 0x40000000 + Atomics.load(ctl, CTL_BYTES_LO),
+      txFrames: this.directFrames + Atomics.load(ctl, CTL_FRAMES),
+      txBytes: this.directBytes + Atomics.load(ctl, CTL_BYTES_HI) * 0x40000000 + Atomics.load(ctl, CTL_BYTES_LO),
       drops,
     };
   }
