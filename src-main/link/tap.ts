@@ -18,8 +18,8 @@
  * (IP, TCP, socket wake-ups) inside that call, which cost about a third of the main thread's CPU
  * when every frame was written there. The first frame of a tick, with nothing queued, is still
  * written directly (no hand-off latency for a lone reply); the rest of a burst is copied into a
- * shared ring (4 MiB) for a writer worker, woken (Atomics.notify) only when it sleeps, which drains
- * the ring frame by frame. A full ring, and EAGAIN from the kernel, count as 'tx-queue-full'.
+ * shared ring (4 MiB) for a writer worker, woken (Atomics.notify) once at the end of the tick and
+ * only when it sleeps, which drains the ring frame by frame. A full ring, and EAGAIN from the kernel, count as 'tx-queue-full'.
  * Frames leave in order; `close` lets the writer drain the ring before the fd is closed.
  */
 import { Worker } from 'node:worker_threads';
@@ -244,6 +244,9 @@ export class TapDevice implements Device {
   private txBurst = false;
   private readonly endBurst = (): void => {
     this.txBurst = false;
+    // After HEAD was stored: either the writer sees the new HEAD before it sleeps, or this sees
+    // SLEEPING (both are sequentially consistent Atomics operations).
+    if (Atomics.load(this.txCtl, CTL_SLEEPING) !== 0) Atomics.notify(this.txCtl, CTL_HEAD);
   };
   /** Direct writes' counts (the writer's are in txCtl). */
   private directFrames = 0;
@@ -389,8 +392,7 @@ export class TapDevice implements Device {
     // an ACK) then costs no thread hand-off, and order is kept because the ring is empty.
     // Frames after it in the same tick (a burst of segments) go to the writer.
     if (head === tail && !this.txBurst) {
-      this.txBurst = true;
-      queueMicrotask(this.endBurst);
+      this.startBurst();
       this.writeNow(frame);
       return;
     }
@@ -411,7 +413,15 @@ export class TapDevice implements Device {
     head = (at + need) % TX_RING_BYTES;
     this.txHead = head;
     Atomics.store(ctl, CTL_HEAD, head);
-    if (Atomics.load(ctl, CTL_SLEEPING) !== 0) Atomics.notify(ctl, CTL_HEAD);
+    // The writer is woken once, at the end of the tick (a wake-up per frame cost as much as the
+    // writes it moved off this thread).
+    this.startBurst();
+  }
+
+  private startBurst(): void {
+    if (this.txBurst) return;
+    this.txBurst = true;
+    queueMicrotask(this.endBurst);
   }
 
   private writeNow(frame: Uint8Array): void {
