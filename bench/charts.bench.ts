@@ -178,7 +178,7 @@ async function tableFigures(file: string): Promise<{ frames: number[]; baseline:
       await page.goto(url);
       await page.waitForFunction((n) => document.querySelector('[data-testid="status-packets"]')?.textContent === String(n), FRAMES, { timeout: LOAD_TIMEOUT_MS, polling: 1000 });
       // The status bar counts main's frames; wait until the table's spacer holds every row too.
-      await page.waitForFunction((n) => (document.querySelector('[data-testid="packet-viewport"] .spacer') as HTMLElement | null)?.style.height === `${n * 22}px`, FRAMES, { timeout: LOAD_TIMEOUT_MS, polling: 1000 });
+      await page.waitForFunction((n) => parseFloat((document.querySelector('[data-testid="packet-viewport"] .spacer') as HTMLElement | null)?.style.height ?? '0') === n * 22, FRAMES, { timeout: LOAD_TIMEOUT_MS, polling: 1000 });
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid="packet-row"]').length > 0 && n > 0, FRAMES, { timeout: 60_000 });
       const loadMs = Date.now() - t0;
       const r = (await page.evaluate(scrollScript('[data-testid="packet-viewport"]'))) as { frames: number[]; maxRows: number };
