@@ -21,7 +21,7 @@ const started = performance.now();
 
 function finish(): void {
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ frames, dropped, batches, maxBatch, total, seconds, firstFrameMs: firstAt - started })}\n`);
+  process.stdout.write(`${JSON.stringify({ frames, dropped, batches, maxBatch, total, seconds, firstFrameEpochMs: firstAt })}\n`);
   ws.close();
   process.exit(0);
 }
@@ -35,7 +35,7 @@ ws.on('message', (data: Buffer) => {
   if (m.type !== 'event' || !m.payload) return;
   if (m.event === 'session.batch' && m.payload.sessionId === sessionId) {
     const n = m.payload.frames!.length;
-    if (frames === 0 && n > 0) firstAt = performance.now();
+    if (frames === 0 && n > 0) firstAt = Date.now();
     frames += n;
     dropped += m.payload.dropped ?? 0;
     batches++;
