@@ -1589,7 +1589,7 @@ export class TcpdumpPrinter implements DnsPrinterHost {
       this.trunc();
       return;
     }
-    let hlen = (this.u8(off + 12) >> 4) * 4;
+    const hlen = (this.u8(off + 12) >> 4) * 4;
     if (hlen < 20) {
       this.put(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
       return;
