@@ -11,4 +11,4 @@ import { exportCommand } from './commands/export';
  * Every `tcplab` subcommand, in the order `tcplab --help` lists them. Add a command by writing
  * `commands/<name>.ts` (exporting a `CliCommand`) and one import plus one entry here.
  */
-export const commands: CliCommand[] = [serveCommand, labCommand, decodeCommand, analyzeCommand, conversationsCommand, stackCommand, exportCommand];
+export const commands: CliCommand[] = [decodeCommand, analyzeCommand, conversationsCommand, stackCommand, labCommand, exportCommand, serveCommand];
