@@ -16,17 +16,10 @@ import { IPV4_MIN_HEADER_LENGTH } from '../wire/ipv4';
 import { TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../wire/tcp';
 import { dnsTypeName, type DnsMessage, type DnsRecord } from '../wire/dns';
 import type { WireError } from '../wire/errors';
+import type { DetailNode } from '../model/frames';
 
-/** Same shape as `DetailNode` in src-shared/model/frames (structural; format imports only wire). */
-export interface DetailNode {
-  label: string;
-  value?: string;
-  /** Byte range in the frame, [start, end). */
-  start: number;
-  end: number;
-  children?: DetailNode[];
-  error?: boolean;
-}
+// The detail tree's node is the DTO the renderer receives.
+export type { DetailNode };
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
 
