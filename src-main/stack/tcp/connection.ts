@@ -904,7 +904,7 @@ export class TcpConnection {
     if (this.rttTiming && seqGe(ack, this.rttTiming.end)) this.rttTiming = null;
     if (rttMs !== undefined) {
       this.rtt.sample(rttMs);
-      this.probe('rtt', {
+      if (this.probing()) this.probe('rtt', {
         rttMs,
         srttMs: this.rtt.srtt,
         rttvarMs: this.rtt.rttvar,
@@ -1566,7 +1566,8 @@ export class TcpConnection {
       if (ct) this.env.clock.clearTimer(ct.handle);
       this.armClockTimer(name, at);
     }
-    this.probe('timer-start', { timer: name, at, durationMs: afterMs });
+    // Built only when someone listens: every ACK restarts the RTO (the id is allocated either way).
+    if (this.probing()) this.probe('timer-start', { timer: name, at, durationMs: afterMs });
   }
 
   private armClockTimer(name: TimerName, at: number): void {
@@ -1591,7 +1592,7 @@ export class TcpConnection {
       this.env.clock.clearTimer(ct.handle);
       this.clockTimers.delete(name);
     }
-    this.probe('timer-stop', { timer: name });
+    if (this.probing()) this.probe('timer-stop', { timer: name });
   }
 
   private stopAllTimers(): void {
@@ -1734,6 +1735,18 @@ export class TcpConnection {
   // =====================================================================================
   // Probes (docs/tcp.md names every kind and key)
   // =====================================================================================
+
+  /**
+   * True when the bus has listeners. Otherwise it allocates the event's id, as probe() would, so
+   * ids stay the same whether anyone listens or not; the caller then skips building the data.
+   */
+  private probing(): boolean {
+    const bus = this.env.probes;
+    if (!bus) return false;
+    if (bus.hasListeners()) return true;
+    bus.allocateId();
+    return false;
+  }
 
   private probe(kind: string, data: Record<string, ProbeValue>): number | undefined {
     const bus = this.env.probes;

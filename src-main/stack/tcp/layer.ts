@@ -15,8 +15,10 @@ import { emitTcpInto, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '@shar
 import { ipv4ToString } from '@shared/wire/address';
 import type { IcmpErrorReport, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult, PayloadWriter } from '../ip/protocols';
 import type { PortTable } from '../ports';
+import type { CounterHandle } from '../counters';
 import { TcpConnection, findTimestamps, resetFor, type Endpoints, type TcpConfig, type TcpState } from './connection';
 import { IsnGenerator } from './isn';
+import { ConnectionTable } from './connection-table';
 import { TCP_ACK, TCP_RST, TCP_SYN, type TcpOption, type TcpSegment } from './segment';
 // TCP services (echo, discard, chargen, http) register with the stack's service registry when TCP loads.
 import './services';
@@ -28,7 +30,7 @@ export interface TcpHost {
   clock: Clock;
   random: RandomSource;
   probes: ProbeBus;
-  counters: { inc(name: string, n?: number): void };
+  counters: { inc(name: string, n?: number): void; handle(name: string): CounterHandle };
   tcpPorts: PortTable;
   ipv4: {
     send(req: Ipv4SendRequest): Ipv4SendResult;
@@ -74,17 +76,13 @@ export class TcpListener {
   ) {}
 }
 
-function key(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): string {
-  return `${localAddr}:${localPort}:${remoteAddr}:${remotePort}`;
-}
-
 /** MSS values a SYN cookie can carry (2 bits), as Linux's msstab. */
 const COOKIE_MSS = [536, 1300, 1440, 1460];
 /** Cookie time slot: 64 s (Linux uses 60 s counters); a cookie is valid for the current and previous slot. */
 const COOKIE_SLOT_MS = 64_000;
 
 export class TcpLayer {
-  readonly connections = new Map<string, TcpConnection>();
+  readonly connections = new ConnectionTable();
   readonly listeners = new Map<number, TcpListener[]>();
   readonly isn: IsnGenerator;
   readonly options: Required<Omit<TcpLayerOptions, 'config'>> & { config: Partial<TcpConfig> };
@@ -93,6 +91,8 @@ export class TcpLayer {
   /** Which listener a SYN-RECEIVED connection belongs to. */
   private readonly owners = new WeakMap<TcpConnection, TcpListener>();
   private readonly segmentWriter = new SegmentWriter();
+  private readonly rxSegments: CounterHandle;
+  private readonly txSegments: CounterHandle;
 
   constructor(
     readonly host: TcpHost,
@@ -105,6 +105,8 @@ export class TcpLayer {
       synCookies: opts.synCookies ?? 1,
       challengeAckLimit: opts.challengeAckLimit ?? 1000,
     };
+    this.rxSegments = host.counters.handle('tcp.rx.segments');
+    this.txSegments = host.counters.handle('tcp.tx.segments');
     host.ipv4.register(IPPROTO_TCP, this);
   }
 
@@ -129,18 +131,15 @@ export class TcpLayer {
   }
 
   register(conn: TcpConnection): void {
-    const e = conn.endpoints;
-    this.connections.set(key(e.localAddr, e.localPort, e.remoteAddr, e.remotePort), conn);
+    this.connections.set(conn);
   }
 
   unregister(conn: TcpConnection): void {
-    const e = conn.endpoints;
-    const k = key(e.localAddr, e.localPort, e.remoteAddr, e.remotePort);
-    if (this.connections.get(k) === conn) this.connections.delete(k);
+    this.connections.delete(conn);
   }
 
   lookup(e: Endpoints): TcpConnection | undefined {
-    return this.connections.get(key(e.localAddr, e.localPort, e.remoteAddr, e.remotePort));
+    return this.connections.getFor(e);
   }
 
   /** ISN for a four-tuple now (RFC 6528). */
@@ -195,16 +194,14 @@ export class TcpLayer {
     } catch (err) {
       return this.dropSeg('malformed', d.causeId, { error: (err as Error).message });
     }
-    h.counters.inc('tcp.rx.segments');
-    const e: Endpoints = { localAddr: d.dst, localPort: seg.dstPort, remoteAddr: d.src, remotePort: seg.srcPort };
-    const k = key(e.localAddr, e.localPort, e.remoteAddr, e.remotePort);
-    const conn = this.connections.get(k);
+    this.rxSegments.value++;
+    const conn = this.connections.get(d.dst, seg.dstPort, d.src, seg.srcPort);
     if (conn && conn.state !== 'CLOSED') {
       // RFC 1122 §4.2.2.13 / RFC 6191: a new SYN may reopen a TIME-WAIT connection.
       if (conn.state === 'TIME-WAIT' && conn.acceptsReopeningSyn(seg) && this.findListener(d.dst, seg.dstPort)) {
         h.counters.inc('tcp.time-wait.reopened');
         conn.abort('TIME-WAIT reopened by new SYN');
-        this.connections.delete(k);
+        this.connections.delete(conn);
       } else {
         const owner = this.owners.get(conn);
         if (owner && conn.state === 'SYN-RECEIVED' && owner.acceptQueue.length >= owner.backlog && seg.flags & TCP_ACK && !(seg.flags & (TCP_RST | TCP_SYN))) {
@@ -215,6 +212,7 @@ export class TcpLayer {
         return;
       }
     }
+    const e: Endpoints = { localAddr: d.dst, localPort: seg.dstPort, remoteAddr: d.src, remotePort: seg.srcPort };
     const listener = this.findListener(d.dst, seg.dstPort);
     if (listener && !listener.closed) {
       this.listenerInput(listener, e, seg, d.causeId);
@@ -399,7 +397,7 @@ export class TcpLayer {
     w.src = e.localAddr;
     w.dst = e.remoteAddr;
     w.length = tcpHeaderLength(segment) + segment.payload.length;
-    h.counters.inc('tcp.tx.segments');
+    this.txSegments.value++;
     // DF on every segment: TCP does path MTU discovery (RFC 1191) rather than fragmenting.
     const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: w, causeId, dontFragment: true });
     w.segment = null;
