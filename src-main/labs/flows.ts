@@ -48,9 +48,19 @@ export function startSink(x: TcpLabContext, port: number): Map<number, { bytes: 
  * Opens a flow with congestion control `cc` and keeps it busy for `durationMs` (background; the
  * main script drives the clock). Resolves once connected.
  */
-export async function startFlow(x: TcpLabContext, sink: Map<number, { bytes: number }>, sinkPort: number, cc: CongestionName, durationMs: number, sampleMs = 100): Promise<FlowStats> {
+export async function startFlow(
+  x: TcpLabContext,
+  sink: Map<number, { bytes: number }>,
+  sinkPort: number,
+  cc: CongestionName,
+  durationMs: number,
+  sampleMs = 100,
+  /** Socket options before connect (TCP_ECN …). */
+  setup?: (s: TcpSocket) => void,
+): Promise<FlowStats> {
   const sock = new TcpSocket(x.h.tcpA);
   sock.setsockopt('TCP_CONGESTION', cc);
+  setup?.(sock);
   const r = await x.outcome(sock.connect(ADDR_B, sinkPort), 10_000);
   if (!r.ok) throw new Error(`flow ${cc}: connect failed (${r.errno})`);
   const conn = connOf(sock);

@@ -25,6 +25,7 @@ import { rtoBackoffLab } from './rto-backoff';
 import { slowStartLab } from './slow-start';
 import { ccCompareLab } from './cc-compare';
 import { fairnessLab } from './fairness';
+import { ecnLab } from './ecn';
 
 export * from './types';
 export { runLab, labParams } from './runner';
@@ -50,6 +51,7 @@ export const labs: LabModule[] = [
   slowStartLab,
   ccCompareLab,
   fairnessLab,
+  ecnLab,
   arpCacheLab,
   ipFragmentationLab,
   mathisLab,

@@ -70,6 +70,10 @@ export interface Seg {
   win: number;
   mss: number | null;
   sackBlocks: number;
+  /** The TCP flags as a number (TCP_ECE, TCP_CWR … from @shared/wire/tcp). */
+  tcpFlags: number;
+  /** The IP header's ECN codepoint (0 Not-ECT, 2 ECT(0), 1 ECT(1), 3 CE). */
+  ecn: number;
   frame: SeenFrame;
   /** Position in the run's frame list (orders frames recorded at the same instant). */
   idx: number;
@@ -93,7 +97,7 @@ export function segments(run: Pick<LabRun, 'frames'>, host: string, dir: 'tx' | 
     if (t.flags & 0x10) flags += '.';
     const ip = f.pkt.ipv4;
     const len = ip ? ip.totalLength - ip.headerLength - t.dataOffset : t.payload.length;
-    out.push({ t: f.frame.t, host, flags, seq: t.seq, ack: t.ack, len, win: t.window, mss: mssOpt?.value ?? null, sackBlocks: sack?.blocks.length ?? 0, frame: f, idx });
+    out.push({ t: f.frame.t, host, flags, seq: t.seq, ack: t.ack, len, win: t.window, mss: mssOpt?.value ?? null, sackBlocks: sack?.blocks.length ?? 0, tcpFlags: t.flags, ecn: ip?.ecn ?? 0, frame: f, idx });
   }
   return out;
 }

@@ -3,11 +3,13 @@
  * is one direction: it takes frames in, decides their fate with the injected RandomSource, and
  * delivers the survivors later on the injected Clock. Same seed + same traffic = same run.
  *
- * Order per frame (as on a real link): tail-drop at the transmit queue, serialisation at the
- * bandwidth, loss (Bernoulli or Gilbert–Elliott), corruption, propagation delay + jitter,
- * reordering (an extra hold-back so later frames overtake), duplication.
+ * Order per frame (as on a real link): tail-drop at the transmit queue, early congestion signal
+ * (RED-like CE marking, RFC 3168 §5), serialisation at the bandwidth, loss (Bernoulli or
+ * Gilbert–Elliott), corruption, propagation delay + jitter, reordering (an extra hold-back so later
+ * frames overtake), duplication.
  */
 import type { Clock } from '@shared/sim/clock';
+import { internetChecksum } from '@shared/wire/checksum';
 import type { RandomSource } from '@shared/sim/random';
 import { countDrop, type DeviceStats } from './device';
 
@@ -20,6 +22,24 @@ export interface GilbertElliott {
   lossGood?: number;
   /** Loss probability in the bad state (default 1). */
   lossBad?: number;
+}
+
+/**
+ * Active queue management with ECN (RFC 3168 §5, RED-like): when a frame joins a transmit queue
+ * already holding at least `minBytes`, the queue signals congestion with probability
+ * maxProbability·(q − min)/(max − min), 1 from `maxBytes` on (instantaneous queue, not RED's
+ * average, so a lab's numbers are easy to follow). An ECN-capable IPv4 packet (ECT(0)/ECT(1)) is
+ * marked CE instead of being dropped; any other frame is dropped, as RFC 3168 §5 asks of a router
+ * ("drop … if the packet is not ECN-capable"). Needs `bandwidthBps` (no queue without it).
+ */
+export interface CeMarking {
+  minBytes: number;
+  /** Default `minBytes` (a step: every frame above the threshold is signalled, DCTCP's K). */
+  maxBytes?: number;
+  /** Probability at `maxBytes` (default 1). */
+  maxProbability?: number;
+  /** Drop frames that are not ECN-capable when signalled (default true; false = leave them alone). */
+  dropNotEct?: boolean;
 }
 
 export interface ImpairmentConfig {
@@ -45,6 +65,8 @@ export interface ImpairmentConfig {
   reorderDelayMs?: number;
   /** Probability one random bit of the frame is flipped (beyond the 14-byte Ethernet header). */
   corrupt?: number;
+  /** RED-like AQM that marks ECN-capable packets CE above a queue threshold (seeded); needs bandwidthBps. */
+  ceMarking?: CeMarking;
 }
 
 export type Deliver = (frame: Uint8Array, causeId: number | undefined) => void;
@@ -77,6 +99,14 @@ export function validateImpairment(cfg: ImpairmentConfig): void {
     checkProbability('gilbertElliott.pBadToGood', g.pBadToGood);
     checkProbability('gilbertElliott.lossGood', g.lossGood);
     checkProbability('gilbertElliott.lossBad', g.lossBad);
+  }
+  if (cfg.ceMarking) {
+    const m = cfg.ceMarking;
+    checkProbability('ceMarking.maxProbability', m.maxProbability);
+    if (!(m.minBytes >= 0 && Number.isFinite(m.minBytes))) throw new RangeError(`impairment ceMarking.minBytes: expected a finite number >= 0, found ${m.minBytes}`);
+    if (m.maxBytes !== undefined && !(m.maxBytes >= m.minBytes && Number.isFinite(m.maxBytes))) {
+      throw new RangeError(`impairment ceMarking.maxBytes: expected a finite number >= minBytes (${m.minBytes}), found ${m.maxBytes}`);
+    }
   }
   for (const k of ['bandwidthBps', 'delayMs', 'jitterMs', 'queueLimitBytes', 'queueLimitFrames', 'reorderDelayMs'] as const) {
     const v = cfg[k];
@@ -151,6 +181,16 @@ export class ImpairedChannel {
         countDrop(this.stats, 'queue-full');
         return;
       }
+      if (cfg.ceMarking && this.signalCongestion(cfg.ceMarking)) {
+        const marked = markCe(frame);
+        if (marked) {
+          frame = marked;
+          this.stats.extra!['ce-marked'] = (this.stats.extra!['ce-marked'] ?? 0) + 1;
+        } else if (marked === null && cfg.ceMarking.dropNotEct !== false) {
+          countDrop(this.stats, 'aqm-not-ect');
+          return;
+        }
+      }
       // Ethernet on the wire adds preamble+SFD 8, FCS 4, inter-frame gap 12 bytes.
       const wireBits = (frame.length + 24) * 8;
       const start = Math.max(now, this.txFreeAt);
@@ -190,6 +230,17 @@ export class ImpairedChannel {
     }
   }
 
+  /** RED's marking decision on the instantaneous queue (bytes already waiting). */
+  private signalCongestion(m: CeMarking): boolean {
+    const q = this.queuedBytes;
+    if (q < m.minBytes) return false;
+    const max = m.maxBytes ?? m.minBytes;
+    const pMax = m.maxProbability ?? 1;
+    if (q >= max) return pMax >= 1 || this.random.next() < pMax;
+    const p = (pMax * (q - m.minBytes)) / (max - m.minBytes);
+    return this.random.next() < p;
+  }
+
   private lose(): boolean {
     const ge = this.cfg.gilbertElliott;
     if (ge) {
@@ -203,4 +254,35 @@ export class ImpairedChannel {
     const p = this.cfg.loss;
     return p !== undefined && p > 0 && this.random.next() < p;
   }
+}
+
+/**
+ * RFC 3168 §5: sets CE in the IPv4 header of an ECN-capable packet in an Ethernet frame. Returns a
+ * marked copy (the sender may still own the original), `undefined` when the packet is already CE
+ * (nothing to do, keep it), `null` when it is not ECN-capable (Not-ECT, not IPv4, or truncated).
+ */
+export function markCe(frame: Uint8Array): Uint8Array | null | undefined {
+  let off = 12;
+  if (frame.length < off + 2) return null;
+  let type = (frame[off]! << 8) | frame[off + 1]!;
+  if (type === 0x8100 && frame.length >= off + 6) {
+    off += 4;
+    type = (frame[off]! << 8) | frame[off + 1]!;
+  }
+  const ip = off + 2;
+  if (type !== 0x0800 || frame.length < ip + 20 || frame[ip]! >> 4 !== 4) return null;
+  const ihl = (frame[ip]! & 15) * 4;
+  if (ihl < 20 || frame.length < ip + ihl) return null;
+  const ecn = frame[ip + 1]! & 3;
+  if (ecn === 3) return undefined;
+  if (ecn === 0) return null;
+  const out = frame.slice();
+  out[ip + 1] = out[ip + 1]! | 3;
+  // Recompute the header checksum (RFC 791; RFC 1624's incremental update gives the same value).
+  out[ip + 10] = 0;
+  out[ip + 11] = 0;
+  const sum = internetChecksum(out, ip, ihl);
+  out[ip + 10] = sum >> 8;
+  out[ip + 11] = sum & 0xff;
+  return out;
 }

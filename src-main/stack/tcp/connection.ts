@@ -18,7 +18,12 @@ import { SackScoreboard, type SackBlock } from './congestion/scoreboard';
 import { Assembler, ByteRing } from './buffers';
 import { RtoEstimator } from './rtt';
 import {
+  ECN_CE,
+  ECN_ECT0,
+  ECN_NOT_ECT,
   TCP_ACK,
+  TCP_CWR,
+  TCP_ECE,
   TCP_FIN,
   TCP_PSH,
   TCP_RST,
@@ -87,6 +92,11 @@ export interface TcpConfig {
   dupThresh: number;
   /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
   challengeAckLimit: number;
+  /**
+   * Explicit Congestion Notification (RFC 3168), Linux net.ipv4.tcp_ecn semantics: 0 = off,
+   * 1 = request it in our SYNs and accept it when a peer requests it, 2 = only accept it.
+   */
+  ecn: 0 | 1 | 2;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
@@ -116,6 +126,9 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   maxOutOfOrderRanges: 32,
   dupThresh: 3,
   challengeAckLimit: 1000,
+  // Linux's default: never ask (a SYN with ECE+CWR could meet a broken middlebox), but say yes
+  // to a peer that asks, so a Linux peer with tcp_ecn=1 (or a lab) gets ECN end to end.
+  ecn: 2,
 };
 
 export interface Endpoints {
@@ -129,8 +142,11 @@ export interface Endpoints {
 export interface TcpConnectionEnv {
   clock: Clock;
   probes?: ProbeBus;
-  /** Sends a segment; `causeId` is the probe event that made it (the ladder's arrow). */
-  output(segment: TcpSegment, causeId: number | undefined): void;
+  /**
+   * Sends a segment; `causeId` is the probe event that made it (the ladder's arrow); `ecn` the IP
+   * ECN codepoint to put on its datagram (ECT(0) on new data of an ECN connection, else Not-ECT).
+   */
+  output(segment: TcpSegment, causeId: number | undefined, ecn?: number): void;
   /** RFC 5961 §7: a shared budget of challenge ACKs; returns false when spent. */
   allowChallengeAck?(now: number): boolean;
   /** 32-bit random numbers (timestamp offset). */
@@ -230,6 +246,11 @@ export class TcpConnection {
     keepaliveProbes: 0,
     outOfOrderSegments: 0,
     droppedSegments: 0,
+    /** RFC 3168: data segments that arrived CE-marked; ACKs with ECE that arrived; window reductions for them; CWR sent. */
+    ceReceived: 0,
+    eceReceived: 0,
+    ecnReductions: 0,
+    cwrSent: 0,
     bytesSent: 0,
     bytesReceived: 0,
   };
@@ -254,6 +275,18 @@ export class TcpConnection {
   writeShut = false;
   private fullSegmentsUnacked = 0;
 
+  // ---- ECN (RFC 3168 §6.1) ----
+  /** Both ends agreed on ECN in the handshake (ECN-setup SYN and SYN-ACK). */
+  ecnOk = false;
+  /** Our SYN was an ECN-setup SYN (ECE+CWR); only then may a SYN-ACK with ECE turn ECN on. */
+  private ecnSynSent = false;
+  /** Receiver: a CE mark arrived; every ACK carries ECE until a segment with CWR arrives (§6.1.3). */
+  private ecnEcho = false;
+  /** Sender: the window was reduced; the next new data segment carries CWR (§6.1.2). */
+  private cwrPending = false;
+  /** Sender: SND.MAX at the last reduction; ECE is answered once per window of data (§6.1.2). */
+  private ecnRecover: SeqNum | null = null;
+
   // ---- options (RFC 7323, RFC 2018) ----
   wsOk = false;
   sackOk = false;
@@ -271,6 +304,10 @@ export class TcpConnection {
   private challengeCount = 0;
   /** Id of the probe event being handled (cause of what we send now). */
   private currentCause: number | undefined;
+  /** IP ECN codepoint of the segment being handled. */
+  private segmentEcn = ECN_NOT_ECT;
+  /** A first CE mark arrived with data: ACK it at once (Linux tcp_ecn_check_ce enters quick-ack). */
+  private ceAckNow = false;
 
   constructor(
     readonly endpoints: Endpoints,
@@ -529,8 +566,11 @@ export class TcpConnection {
   // Segment arrival (§3.10.7)
   // =====================================================================================
 
-  handleSegment(seg: TcpSegment, causeId?: number): void {
+  /** `ecn` is the IP ECN codepoint the segment's datagram carried (RFC 3168 §5). */
+  handleSegment(seg: TcpSegment, causeId?: number, ecn: number = ECN_NOT_ECT): void {
     this.currentCause = causeId;
+    this.segmentEcn = ecn;
+    this.ceAckNow = false;
     this.stats.segmentsIn++;
     this.probeSegment('segment-in', seg, causeId);
     switch (this.state) {
@@ -566,6 +606,10 @@ export class TcpConnection {
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.takeSynOptions(seg);
+    // RFC 3168 §6.1.1: an ECN-setup SYN has both ECE and CWR; we answer with an ECN-setup SYN-ACK
+    // (ECE only) when ECN is enabled at all (tcp_ecn 1 or 2).
+    this.ecnOk = this.config.ecn !== 0 && (seg.flags & (TCP_ECE | TCP_CWR)) === (TCP_ECE | TCP_CWR);
+    if (this.ecnOk) this.probe('ecn', { event: 'negotiated', role: 'passive' });
     const iss = this.issForSyn ? this.issForSyn() : seq(0);
     this.initSend(iss);
     this.sndWnd = seg.window; // a SYN's window is never scaled (RFC 7323 §2.2)
@@ -597,6 +641,10 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.takeSynOptions(seg);
     if (hasAck) {
+      // RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE and not CWR, and counts only as the answer to
+      // our ECN-setup SYN. A SYN-ACK with both bits set is from a broken peer: no ECN.
+      this.ecnOk = this.ecnSynSent && (seg.flags & (TCP_ECE | TCP_CWR)) === TCP_ECE;
+      if (this.ecnOk) this.probe('ecn', { event: 'negotiated', role: 'active' });
       this.tsFromSegment(seg, true);
       this.ackAdvance(seg, seg.ack);
       this.sndWnd = seg.window; // unscaled in a SYN
@@ -660,6 +708,8 @@ export class TcpConnection {
 
     // A retransmitted SYN while in SYN-RECEIVED: our SYN,ACK was lost; send it again.
     if (this.state === 'SYN-RECEIVED' && seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && seg.seq === this.irs) {
+      // The peer may have fallen back to a non-ECN SYN (RFC 3168 §6.1.1.1): answer what it asks now.
+      if (this.passiveOpen) this.ecnOk = this.config.ecn !== 0 && (seg.flags & (TCP_ECE | TCP_CWR)) === (TCP_ECE | TCP_CWR);
       this.sendSyn(true);
       return;
     }
@@ -717,6 +767,10 @@ export class TcpConnection {
       this.sendChallengeAck('syn-in-window');
       return;
     }
+
+    // RFC 3168 §6.1.3 receiver: CWR ends the echo (the sender has reduced), then a CE mark on this
+    // segment starts it again. Both before the ACK is processed, so what we send now carries it.
+    if (this.ecnOk) this.ecnReceive(seg);
 
     // Fifth: ACK.
     if (!(seg.flags & TCP_ACK)) return this.drop('no-ack');
@@ -833,6 +887,7 @@ export class TcpConnection {
     ) {
       this.onDupAck(now);
     }
+    if (this.ecnOk && seg.flags & TCP_ECE) this.onEcnEcho(ack, now);
     // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
       const opened = this.sndWnd === 0 && window > 0;
@@ -976,6 +1031,7 @@ export class TcpConnection {
       this.recover = this.sndMax;
       this.stats.fastRetransmits++;
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss, cause: 'fast-retransmit', sack: this.sackOk });
+      this.ecnReduced();
       this.probeCc('enter-recovery');
       if (this.scoreboard) {
         const first = this.scoreboard.enterRecovery(); // RFC 6675 §5 step 4: retransmit HighACK + 1
@@ -989,6 +1045,50 @@ export class TcpConnection {
       // Limited transmit (RFC 3042): the first two duplicate ACKs may each send one new segment.
       this.cc.onDupAck({ now, mss, inRecovery: false });
     }
+  }
+
+  // ---- ECN (RFC 3168 §6.1.2, §6.1.3) ----
+
+  /** Receiver half: CWR clears the echo, CE (on an ECN connection) sets it. */
+  private ecnReceive(seg: TcpSegment): void {
+    if (seg.flags & TCP_CWR && this.ecnEcho) {
+      this.ecnEcho = false;
+      this.probe('ecn', { event: 'cwr-received' });
+    }
+    if (this.segmentEcn === ECN_CE) {
+      this.stats.ceReceived++;
+      const first = !this.ecnEcho;
+      this.ecnEcho = true;
+      // Linux tcp_ecn_check_ce: the first CE is ACKed at once (the sender may have a tiny cwnd).
+      if (first && seg.payload.length > 0) this.ceAckNow = true;
+      this.probe('ecn', { event: 'ce-received', seq: seg.seq, len: seg.payload.length });
+    }
+  }
+
+  /**
+   * Sender half: an ACK with ECE. RFC 3168 §6.1.2: halve like a loss (ssthresh and cwnd, through
+   * the controller's 'ecn' cause) but retransmit nothing, at most once per window of data: ECEs for
+   * data sent before the last reduction (ACK ≤ SND.MAX at that reduction) and ECEs during loss
+   * recovery (already reduced) are ignored. The next new data segment carries CWR.
+   */
+  private onEcnEcho(ack: SeqNum, now: number): void {
+    this.stats.eceReceived++;
+    if (this.inRecovery || (this.ecnRecover !== null && seqLe(ack, this.ecnRecover))) return;
+    this.stats.ecnReductions++;
+    this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'ecn' });
+    this.ecnReduced();
+    this.probeCc('ecn');
+  }
+
+  /**
+   * cwnd was just reduced (ECE, fast retransmit or RTO): RFC 3168 §6.1.2 "sets the CWR flag in the
+   * TCP header of the first new data packet sent after the window reduction", and ECE for data
+   * already in flight says nothing new.
+   */
+  private ecnReduced(): void {
+    if (!this.ecnOk) return;
+    this.cwrPending = true;
+    this.ecnRecover = this.sndMax;
   }
 
   // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
@@ -1149,8 +1249,11 @@ export class TcpConnection {
     return Math.min(this.config.maxRtoMs, Math.max(this.rtt.rto, this.config.minRtoMs) * 2 ** this.persistBackoffs);
   }
 
-  /** Sends [start, start+len) from the send buffer (plus FIN if asked). */
-  private sendData(start: SeqNum, len: number, fin: boolean, retransmission: boolean): void {
+  /**
+   * Sends [start, start+len) from the send buffer (plus FIN if asked). `windowProbe`: a zero-window
+   * probe, which RFC 3168 §6.1.6 forbids to mark ECT (it could be CE-marked and lost to a reduction).
+   */
+  private sendData(start: SeqNum, len: number, fin: boolean, retransmission: boolean, windowProbe = false): void {
     const offset = seqDiff(start, this.bufSeq);
     // A copy only when a consumer may keep the segment (tests capture them); the layer's emitter
     // copies at once, so it gets a zero-copy view of the ring.
@@ -1165,7 +1268,18 @@ export class TcpConnection {
       this.rttTiming = { end: seqAdd(start, len + (fin ? 1 : 0)), at: this.now() };
     }
     if (!retransmission) this.stats.bytesSent += len;
-    this.emit({ flags, seq: start, ack: this.rcvNxt, payload, options: this.dataOptions(), window: -1 }, retransmission);
+    // RFC 3168 §6.1.5/§6.1.4: ECT(0) on new data only — never on retransmissions, window probes or
+    // pure ACKs; the first new data segment after a reduction carries CWR (§6.1.2).
+    let ecn = ECN_NOT_ECT;
+    if (this.ecnOk && len > 0 && !retransmission && !windowProbe) {
+      ecn = ECN_ECT0;
+      if (this.cwrPending) {
+        flags |= TCP_CWR;
+        this.cwrPending = false;
+        this.stats.cwrSent++;
+      }
+    }
+    this.emit({ flags, seq: start, ack: this.rcvNxt, payload, options: this.dataOptions(), window: -1 }, retransmission, ecn);
   }
 
   /** Retransmits up to one segment at `start` (fast retransmit, partial ACK, SACK hole, RTO). */
@@ -1203,7 +1317,15 @@ export class TcpConnection {
     else if (offerTs) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsNow(), tsecr: withAck ? this.tsRecent : 0 });
     else if (offerSack) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack-permitted' });
     if (offerWs) opts.push({ kind: 'nop' }, { kind: 'wscale', shift: this.ourShift });
-    const flags = TCP_SYN | (withAck ? TCP_ACK : 0);
+    let flags = TCP_SYN | (withAck ? TCP_ACK : 0);
+    if (withAck) {
+      if (this.ecnOk) flags |= TCP_ECE; // RFC 3168 §6.1.1 ECN-setup SYN-ACK
+    } else {
+      // RFC 3168 §6.1.1 ECN-setup SYN (ECE+CWR) with tcp_ecn = 1. A retransmitted SYN goes without
+      // (§6.1.1.1 allows it; Linux's tcp_ecn_fallback): a middlebox may drop ECN-setup SYNs.
+      this.ecnSynSent = this.config.ecn === 1 && this.retransmits === 0;
+      if (this.ecnSynSent) flags |= TCP_ECE | TCP_CWR;
+    }
     this.emit({ flags, seq: this.iss, ack: withAck ? this.rcvNxt : seq(0), payload: EMPTY, options: opts, window: -1 });
     if (seqGt(seqAdd(this.iss, 1), this.sndMax)) {
       this.sndNxt = seqAdd(this.iss, 1);
@@ -1252,8 +1374,11 @@ export class TcpConnection {
   private emit(
     s: { flags: number; seq: SeqNum; ack: SeqNum; payload: Uint8Array; options: TcpOption[]; window: number },
     retransmission = false,
+    ecn: number = ECN_NOT_ECT,
   ): void {
     let window = s.window;
+    // RFC 3168 §6.1.3: while echoing, every ACK we send (data or pure) carries ECE.
+    const flags = this.ecnEcho && this.ecnOk && s.flags & TCP_ACK && !(s.flags & (TCP_SYN | TCP_RST)) ? s.flags | TCP_ECE : s.flags;
     if (window < 0) {
       if (s.flags & TCP_SYN) {
         this.updateRightEdge();
@@ -1268,7 +1393,7 @@ export class TcpConnection {
       dstPort: this.endpoints.remotePort,
       seq: s.seq,
       ack: s.flags & TCP_ACK ? s.ack : seq(0),
-      flags: s.flags,
+      flags,
       window,
       urgentPointer: 0,
       options: s.options,
@@ -1280,8 +1405,8 @@ export class TcpConnection {
       if (this.timers.has('delack')) this.stopTimer('delack');
     }
     this.stats.segmentsOut++;
-    const id = this.probeSegment('segment-out', seg, this.currentCause, retransmission);
-    this.env.output(seg, id ?? this.currentCause);
+    const id = this.probeSegment('segment-out', seg, this.currentCause, retransmission, ecn);
+    this.env.output(seg, id ?? this.currentCause, ecn);
   }
 
   // =====================================================================================
@@ -1361,6 +1486,10 @@ export class TcpConnection {
     if (this.peerFinSeq !== null && this.rcvNxt === this.peerFinSeq && !this.finReceived) {
       this.onFin();
       return;
+    }
+    if (this.ceAckNow) {
+      this.ceAckNow = false;
+      needAckNow = true;
     }
     if (needAckNow || this.config.delayedAckMs <= 0) this.sendAck();
     else if (!this.timers.has('delack')) this.startTimer('delack', this.config.delayedAckMs);
@@ -1501,7 +1630,7 @@ export class TcpConnection {
     this.sendBuffer.clear();
     this.receiveBuffer.clear();
     this.assembler.clear();
-    this.wsOk = this.sackOk = this.tsOk = false;
+    this.wsOk = this.sackOk = this.tsOk = this.ecnOk = false;
     this.setState('LISTEN', cause);
     this.events.closed?.(null);
   }
@@ -1665,6 +1794,7 @@ export class TcpConnection {
     this.retransmits++;
     const mss = this.effectiveMss();
     this.cc.onRto({ now: this.now(), flightSize: this.flightSize(), mss });
+    this.ecnReduced();
     this.probeCc('rto');
     this.inRecovery = false;
     this.recover = this.sndMax;
@@ -1699,12 +1829,12 @@ export class TcpConnection {
     const unsent = this.sendBuffer.length - this.sentOffset();
     if (this.sndNxt === this.sndUna && unsent > 0) {
       this.probe('zero-window-probe', { seq: this.sndNxt });
-      this.sendData(this.sndNxt, 1, false, false);
+      this.sendData(this.sndNxt, 1, false, false, true);
       this.sndNxt = seqAdd(this.sndNxt, 1);
       if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
     } else if (seqDiff(this.sndMax, this.sndUna) > 0) {
       this.probe('zero-window-probe', { seq: this.sndUna });
-      this.sendData(this.sndUna, Math.min(1, this.sendBuffer.length), false, true);
+      this.sendData(this.sndUna, Math.min(1, this.sendBuffer.length), false, true, true);
     } else {
       return;
     }
@@ -1771,7 +1901,7 @@ export class TcpConnection {
     bus.publish({ t: this.now(), layer: 'cc', kind: 'cwnd', subject: this.subject, causeId: this.currentCause, data });
   }
 
-  private probeSegment(kind: 'segment-in' | 'segment-out', seg: TcpSegment, causeId: number | undefined, retransmission = false): number | undefined {
+  private probeSegment(kind: 'segment-in' | 'segment-out', seg: TcpSegment, causeId: number | undefined, retransmission = false, ecn = this.segmentEcn): number | undefined {
     const bus = this.env.probes;
     if (!bus) return undefined;
     if (!bus.hasListeners()) return bus.allocateId();
@@ -1792,6 +1922,7 @@ export class TcpConnection {
         optionsLen: optionsLength(seg.options),
         sack: sack && sack.kind === 'sack' ? sack.blocks.map((b) => `${b.left}-${b.right}`).join(',') : null,
         retransmission,
+        ecn,
         iss: this.iss,
         irs: this.irs,
         sndUna: this.sndUna,
@@ -1825,6 +1956,7 @@ export class TcpConnection {
       rcvShift: this.rcvShift,
       sack: this.sackOk,
       timestamps: this.tsOk,
+      ecn: this.ecnOk,
       srttMs: this.rtt.srtt,
       rttvarMs: this.rtt.rttvar,
       rtoMs: this.rtt.rto,

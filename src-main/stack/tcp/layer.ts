@@ -120,7 +120,7 @@ export class TcpLayer {
       {
         clock: this.host.clock,
         probes: this.host.probes,
-        output: (segment, causeId) => this.output(e, segment, causeId),
+        output: (segment, causeId, ecn) => this.output(e, segment, causeId, ecn),
         allowChallengeAck: (now) => this.allowChallengeAck(now),
         random: () => this.host.random.u32(),
         zeroCopyOutput: true, // output() serialises the segment before returning
@@ -208,14 +208,14 @@ export class TcpLayer {
           // Accept queue full: ignore the handshake ACK; our SYN,ACK retransmission retries (Linux, tcp_abort_on_overflow=0).
           return this.dropSeg('accept-queue-full', d.causeId);
         }
-        conn.handleSegment(seg, d.causeId);
+        conn.handleSegment(seg, d.causeId, d.ecn);
         return;
       }
     }
     const e: Endpoints = { localAddr: d.dst, localPort: seg.dstPort, remoteAddr: d.src, remotePort: seg.srcPort };
     const listener = this.findListener(d.dst, seg.dstPort);
     if (listener && !listener.closed) {
-      this.listenerInput(listener, e, seg, d.causeId);
+      this.listenerInput(listener, e, seg, d.causeId, d.ecn);
       return;
     }
     // §3.10.7.1: no connection → RST.
@@ -230,7 +230,7 @@ export class TcpLayer {
     }
   }
 
-  private listenerInput(l: TcpListener, e: Endpoints, seg: TcpSegment, causeId: number): void {
+  private listenerInput(l: TcpListener, e: Endpoints, seg: TcpSegment, causeId: number, ecn = 0): void {
     const h = this.host;
     if (seg.flags & TCP_RST) return this.dropSeg('rst-in-listen', causeId);
     if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK)) {
@@ -258,7 +258,7 @@ export class TcpLayer {
         this.unregister(conn);
       };
       conn.listen(() => this.issFor(e));
-      conn.handleSegment(seg, causeId);
+      conn.handleSegment(seg, causeId, ecn);
       return;
     }
     if (seg.flags & TCP_ACK && this.options.synCookies !== 0 && !(seg.flags & TCP_SYN)) {
@@ -388,7 +388,8 @@ export class TcpLayer {
 
   // ---------------------------------------------------------------- output
 
-  output(e: Endpoints, segment: TcpSegment, causeId: number | undefined): void {
+  /** `ecn`: the IP ECN codepoint of the datagram (RFC 3168 §5; the connection decides ECT). */
+  output(e: Endpoints, segment: TcpSegment, causeId: number | undefined, ecn = 0): void {
     const h = this.host;
     // The segment is serialised straight into the IP layer's frame (no intermediate array); the
     // writer is reused because the IP layer calls it before send() returns.
@@ -399,7 +400,7 @@ export class TcpLayer {
     w.length = tcpHeaderLength(segment) + segment.payload.length;
     this.txSegments.value++;
     // DF on every segment: TCP does path MTU discovery (RFC 1191) rather than fragmenting.
-    const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: w, causeId, dontFragment: true });
+    const r = h.ipv4.send({ src: e.localAddr, dst: e.remoteAddr, protocol: IPPROTO_TCP, payload: w, causeId, dontFragment: true, ecn });
     w.segment = null;
     if (!r.ok) {
       h.counters.inc(`tcp.tx.error.${r.errno}`);

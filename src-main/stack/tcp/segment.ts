@@ -7,9 +7,9 @@ import type { SeqNum } from '@shared/wire/seq';
 
 import type { TcpOption } from '@shared/wire/tcp';
 
-export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '@shared/wire/tcp';
+export { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '@shared/wire/tcp';
 export type { TcpOption } from '@shared/wire/tcp';
-import { TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_ACK } from '@shared/wire/tcp';
+import { TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TCP_ACK, TCP_ECE, TCP_CWR } from '@shared/wire/tcp';
 
 export interface TcpSegment {
   srcPort: number;
@@ -29,7 +29,17 @@ export function segLen(s: { flags: number; payload: Uint8Array }): number {
   return s.payload.length + (s.flags & TCP_SYN ? 1 : 0) + (s.flags & TCP_FIN ? 1 : 0);
 }
 
-/** tcpdump-like flag letters: S, F, R, P, ., U. */
+/**
+ * IP ECN codepoints (RFC 3168 §5): the two low bits of the IPv4 TOS byte. The connection says which
+ * one each segment it emits carries (`TcpConnectionEnv.output`) and learns the one each arriving
+ * segment carried (`handleSegment`).
+ */
+export const ECN_NOT_ECT = 0;
+export const ECN_ECT1 = 1;
+export const ECN_ECT0 = 2;
+export const ECN_CE = 3;
+
+/** tcpdump-like flag letters: S, F, R, P, ., U, E (ECE), W (CWR). */
 export function flagString(flags: number): string {
   let s = '';
   if (flags & TCP_SYN) s += 'S';
@@ -38,6 +48,8 @@ export function flagString(flags: number): string {
   if (flags & TCP_PSH) s += 'P';
   if (flags & TCP_URG) s += 'U';
   if (flags & TCP_ACK) s += '.';
+  if (flags & TCP_ECE) s += 'E';
+  if (flags & TCP_CWR) s += 'W';
   return s;
 }
 

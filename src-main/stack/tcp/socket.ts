@@ -27,6 +27,7 @@ export type SocketOption =
   | 'TCP_CONGESTION'
   | 'TCP_MAXSEG'
   | 'TCP_SYNCNT'
+  | 'TCP_ECN'
   | 'SO_ERROR'
   | 'TCP_INFO';
 
@@ -354,6 +355,15 @@ export class TcpSocket {
       case 'TCP_SYNCNT':
         this.config.synRetries = Math.min(127, Math.max(1, num(value)));
         return;
+      case 'TCP_ECN': {
+        // tcplab's own option: Linux sets ECN per host (net.ipv4.tcp_ecn) or per route (`ip route …
+        // features ecn`); a lab wants it per socket. Same values: 0 off, 1 request+accept, 2 accept.
+        const v = num(value);
+        if (v !== 0 && v !== 1 && v !== 2) throw new SocketError('EINVAL', `tcp: TCP_ECN ${v} is not 0 (off), 1 (request and accept) or 2 (accept only)`);
+        if (c) throw new SocketError('EINVAL', 'tcp: set TCP_ECN before connect/listen (ECN is negotiated in the handshake)');
+        this.config.ecn = v;
+        return;
+      }
       default:
         throw new SocketError('EINVAL', `tcp: option ${name} cannot be set`);
     }
@@ -387,6 +397,8 @@ export class TcpSocket {
         return c ? c.effectiveMss() : (cfg.mss ?? 536);
       case 'TCP_SYNCNT':
         return cfg.synRetries ?? 6;
+      case 'TCP_ECN':
+        return cfg.ecn ?? 2; // the setting; whether the handshake agreed is TCP_INFO's `ecn`
       case 'SO_ERROR': {
         const e = this.pendingError;
         this.pendingError = null;
