@@ -107,7 +107,7 @@ export function kernelSampleData(s: KernelTcpInfo): Record<string, ProbeValue> {
 export class KernelTcpPoller {
   private readonly clock: Clock;
   private readonly probes: ProbeBus;
-  private readonly intervalMs: number;
+  readonly intervalMs: number;
   private readonly run: CommandRunner;
   private timer: TimerHandle | null = null;
   private inFlight: Promise<void> | null = null;

@@ -5,7 +5,8 @@
 import { readFileSync, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { CliUsageError, type CliIo, type ParsedArgs } from './command';
 import type { Stack } from '../stack/stack';
-import { runTcpClient, type TcpClientOptions } from '../stack/tcp/services';
+import { runTcpClient, type TcpClientOptions, type TcpClientResult } from '../stack/tcp/services';
+import { TAP_CONGESTION } from '@shared/model/tap-stack';
 
 export function parseConnect(args: ParsedArgs): TcpClientOptions {
   const target = String(args.options.connect ?? '');
@@ -24,10 +25,20 @@ export function parseConnect(args: ParsedArgs): TcpClientOptions {
     }
   }
   if (args.options.recv !== undefined) o.recvFile = String(args.options.recv);
+  const cc = args.options.cc as string | undefined;
+  if (cc !== undefined) {
+    if (!(TAP_CONGESTION as readonly string[]).includes(cc)) throw new CliUsageError(`--cc: unknown congestion control '${cc}' (known: ${TAP_CONGESTION.join(', ')})`);
+    o.congestion = cc;
+  }
   return o;
 }
 
-export async function runTcpClientCli(running: { stack: Stack; stop(): Promise<void> }, args: ParsedArgs, io: CliIo): Promise<number> {
+export async function runTcpClientCli(
+  running: { stack: Stack; stop(): Promise<void> },
+  args: ParsedArgs,
+  io: CliIo,
+  hooks: { onResult?: (r: TcpClientResult) => void } = {},
+): Promise<number> {
   const opts = parseConnect(args);
   let out: WriteStream | null = null;
   const partial = opts.recvFile ? `${opts.recvFile}.partial` : null;
@@ -43,6 +54,7 @@ export async function runTcpClientCli(running: { stack: Stack; stop(): Promise<v
   opts.now = () => performance.now();
   try {
     const r = await runTcpClient(running.stack, opts);
+    hooks.onResult?.(r);
     if (out) {
       await new Promise<void>((res, rej) => out!.end((e?: Error | null) => (e ? rej(e) : res())));
       renameSync(partial!, opts.recvFile!); // never leave a half-written file under the final name

@@ -13,7 +13,7 @@
  */
 import { RpcError } from '@shared/ipc/contract';
 import { compileFilter, fieldsOf, FilterError, type FilterFrame } from '@shared/filter';
-import type { FilterResult, FrameAnalysisRange, PointSeries, SeriesMarker, SessionSeries, TimeSequenceData, WindowSnapshot } from '@shared/model/series';
+import type { FilterResult, FrameAnalysisRange, KernelPeerSeries, PointSeries, SeriesMarker, SessionSeries, TimeSequenceData, WindowSnapshot } from '@shared/model/series';
 import type { ProbeEvent } from '@shared/model/probe';
 import { conversationSeries } from '@shared/analysis/series';
 import { A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION } from '@shared/analysis/types';
@@ -295,7 +295,62 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
     Object.assign(result, labSeries(session.probes, stackSends, `${receiver}-${sender}`, (ms) => ((ms + tapSource.epochOffsetMs) * 1000 - t0Us) / 1e6));
     result.source = 'lab'; // observed values (the stack's own), as for a lab
   }
+  if (tapSource instanceof TapStackSource) {
+    const t0Us = session.frames[0]?.tsUs ?? 0;
+    const kernel = kernelPeerSeries(session.probes, { sender, receiver }, (ms) => ((ms + tapSource.epochOffsetMs) * 1000 - t0Us) / 1e6);
+    if (kernel.length > 0) result.kernel = kernel;
+  }
   return result;
+}
+
+/** A kernel socket that moved fewer bytes than this is idle (a receiver's ACK-only direction). */
+const KERNEL_SENDER_MIN_BYTES = 16 * 1024;
+/** At most this many kernel sockets besides the conversation's own. */
+const KERNEL_OTHERS_MAX = 4;
+
+/**
+ * The local kernel peer's polled cwnd, ssthresh and RTT per socket (probe layer `kernel`, kind
+ * `tcp-info`, published by src-main/capture/kernel-tcp-poller.ts). Sockets of this conversation come
+ * first (`sender`, `receiver`); other sockets of the peer follow (`other`) when they sent data —
+ * the kernel sending to tcplab on a second connection is drawn beside tcplab's own sender.
+ * Unknown kinds and layers are ignored, so new probe kinds never break it.
+ */
+export function kernelPeerSeries(events: readonly ProbeEvent[], conv: { sender: string; receiver: string } | null, toT: (ms: number) => number): KernelPeerSeries[] {
+  const bySubject = new Map<string, KernelPeerSeries>();
+  for (const e of events) {
+    if (e.layer !== 'kernel' || e.kind !== 'tcp-info' || !e.subject) continue;
+    let s = bySubject.get(e.subject);
+    if (!s) {
+      const role = conv && e.subject === `${conv.sender}-${conv.receiver}` ? 'sender' : conv && e.subject === `${conv.receiver}-${conv.sender}` ? 'receiver' : 'other';
+      s = { subject: e.subject, role, algorithm: null, cwnd: { t: [], v: [] }, ssthresh: { t: [], v: [] }, rtt: { t: [], v: [] }, bytesAcked: 0, retransTotal: 0 };
+      bySubject.set(e.subject, s);
+    }
+    const d = e.data;
+    const t = toT(e.t);
+    if (typeof d.algorithm === 'string') s.algorithm = d.algorithm;
+    const c = num(d.cwnd);
+    if (c !== null) {
+      s.cwnd.t.push(t);
+      s.cwnd.v.push(c);
+    }
+    const th = num(d.ssthresh);
+    if (th !== null) {
+      s.ssthresh.t.push(t);
+      s.ssthresh.v.push(th);
+    }
+    const r = num(d.rttMs);
+    if (r !== null) {
+      s.rtt.t.push(t);
+      s.rtt.v.push(r);
+    }
+    s.bytesAcked = num(d.bytesAcked) ?? s.bytesAcked;
+    s.retransTotal = num(d.retransTotal) ?? s.retransTotal;
+  }
+  const all = [...bySubject.values()];
+  const own = all.filter((s) => s.role === 'sender' || (s.role === 'receiver' && s.bytesAcked >= KERNEL_SENDER_MIN_BYTES));
+  own.sort((a, b) => (a.role === b.role ? 0 : a.role === 'sender' ? -1 : 1));
+  const others = all.filter((s) => s.role === 'other' && s.bytesAcked >= KERNEL_SENDER_MIN_BYTES).sort((a, b) => b.bytesAcked - a.bytesAcked);
+  return [...own, ...others.slice(0, KERNEL_OTHERS_MAX)];
 }
 
 /** True cwnd, ssthresh, flight size, pipe, markers and window snapshots from the stack's probes. */

@@ -57,6 +57,32 @@ export interface TimeSequenceData {
   rst: [number, number][];
 }
 
+/**
+ * The Linux kernel peer's own congestion state, polled from `ss -tin` (probe layer `kernel`) when
+ * the peer is local: sampled every N ms, not every change, so views label it "polled".
+ */
+export interface KernelPeerSeries {
+  /** The kernel socket, `LOCAL-PEER` as the kernel sees it. */
+  subject: string;
+  /**
+   * `sender`: the kernel sends on this conversation (its cwnd is the data sender's);
+   * `receiver`: the kernel receives here (its cwnd governs the reverse direction);
+   * `other`: another connection of the same peer, e.g. the kernel sending to tcplab at the same time.
+   */
+  role: 'sender' | 'receiver' | 'other';
+  /** The kernel's congestion-control module (`cubic`, `reno`, `bbr` …). */
+  algorithm: string | null;
+  /** Bytes (segments × MSS), on the same time axis as the other series. */
+  cwnd: PointSeries;
+  ssthresh: PointSeries;
+  /** Smoothed RTT, ms. */
+  rtt: PointSeries;
+  /** Bytes the kernel had sent and got ACKed at its last sample. */
+  bytesAcked: number;
+  /** Retransmissions in total at its last sample. */
+  retransTotal: number;
+}
+
 export interface SessionSeries {
   stream: number;
   source: 'lab' | 'capture';
@@ -82,6 +108,8 @@ export interface SessionSeries {
   tsg: TimeSequenceData;
   window: { inferred: boolean; snapshots: WindowSnapshot[] };
   endT: number;
+  /** The local Linux peer's cwnd polled via `ss` (TAP sessions that poll it); absent otherwise. */
+  kernel?: KernelPeerSeries[];
 }
 
 /** Stream and analysis flag bits of a range of frames (`frame.analysis`): colouring the table. */

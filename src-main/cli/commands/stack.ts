@@ -19,8 +19,11 @@ import { parseCidr, isValidMac } from '../../stack/interface';
 import { serviceNames, startServices } from '../../stack/services';
 // Registers the TCP services (echo, discard, chargen, http) next to the UDP ones.
 import '../../stack/tcp/services';
-import { runTcpClientCli } from '../tcp-client';
+import { parseConnect, runTcpClientCli } from '../tcp-client';
 import { parseIpv4 } from '@shared/wire/address';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { KernelTcpPoller } from '../../capture/kernel-tcp-poller';
+import { LiveCcRecorder, type LiveCcReport } from '../../session/live-cc';
 
 /** Ethernet link type for the pcapng interface (LINKTYPE_ETHERNET). */
 const LINKTYPE_ETHERNET = 1;
@@ -125,6 +128,60 @@ export function parseStackArgs(args: ParsedArgs): StackRunOptions {
   };
 }
 
+/** `--kernel-cwnd [--netns NS] [--poll-ms MS]` and `--json FILE`: the live congestion record. */
+export interface LiveCcOptions {
+  kernelCwnd: boolean;
+  netns?: string;
+  pollMs: number;
+  json?: string;
+}
+
+export function parseLiveCcArgs(args: ParsedArgs): LiveCcOptions {
+  const kernelCwnd = args.options['kernel-cwnd'] === true;
+  const netns = args.options.netns as string | undefined;
+  const pollMs = args.options['poll-ms'] as number | undefined;
+  if (!kernelCwnd && netns !== undefined) throw new CliUsageError('--netns only applies with --kernel-cwnd (where ss runs)');
+  if (!kernelCwnd && pollMs !== undefined) throw new CliUsageError('--poll-ms only applies with --kernel-cwnd');
+  if (netns !== undefined && !/^[\w.-]{1,64}$/.test(netns)) throw new CliUsageError(`--netns expects a namespace name, got '${netns}'`);
+  if (pollMs !== undefined && !(Number.isInteger(pollMs) && pollMs >= 10 && pollMs <= 60_000)) throw new CliUsageError(`--poll-ms expects 10..60000, got ${pollMs}`);
+  if (args.options.cc !== undefined && args.options.connect === undefined) throw new CliUsageError('--cc sets the congestion control of the --connect client; add --connect HOST:PORT');
+  const json = args.options.json as string | undefined;
+  return { kernelCwnd, pollMs: pollMs ?? 100, ...(netns !== undefined ? { netns } : {}), ...(json !== undefined ? { json } : {}) };
+}
+
+/** Writes JSON atomically (via `<path>.partial`), so a failed run never leaves half a file. */
+function writeJsonAtomic(path: string, value: unknown): void {
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, JSON.stringify(value) + '\n');
+    renameSync(partial, path);
+  } catch (e) {
+    try {
+      unlinkSync(partial);
+    } catch {
+      // nothing written
+    }
+    throw e;
+  }
+}
+
+/** Two lines for the terminal: tcplab's recovery events and the kernel's polled cwnd. */
+export function formatLiveCcSummary(r: LiveCcReport): string {
+  const lines: string[] = [];
+  for (const s of r.tcplab) {
+    const counts: Record<string, number> = {};
+    for (const e of r.events) if (e.subject === s.subject) counts[e.event] = (counts[e.event] ?? 0) + 1;
+    const ev = Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    lines.push(`tcplab cc ${s.subject} ${s.algorithm ?? '?'}: ${s.t.length} cwnd points, max ${Math.max(0, ...s.cwnd)} bytes; recovery events: ${ev}`);
+  }
+  for (const k of r.kernel) {
+    const last = k.retransTotal[k.retransTotal.length - 1] ?? 0;
+    lines.push(`kernel cwnd (ss) ${k.subject} ${k.algorithm ?? '?'}: ${k.t.length} samples, max ${Math.max(0, ...k.cwnd)} bytes, retrans ${last}`);
+  }
+  if (r.poller && r.kernel.length === 0) lines.push(`kernel cwnd (ss): no samples${r.kernelErrors.length ? ` (${r.kernelErrors[r.kernelErrors.length - 1]})` : ''}`);
+  return lines.map((l) => l + '\n').join('');
+}
+
 /** A running stack behind the CLI (also what tests drive). */
 export interface RunningStack {
   stack: Stack;
@@ -206,7 +263,8 @@ export const stackCommand: CliCommand = {
   summary: "Run tcplab's TCP/IP stack on a TAP so the kernel can ping and talk to it",
   usage:
     'stack --tap NAME --ip ADDR/LEN [--gw ADDR] [--mac MAC] [--mtu N] [--serve echo,discard,chargen,daytime] [--pcap FILE] [--create]\n' +
-    '       [--loss P | --burst-loss PGB,PBG] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N] [--trace]',
+    '       [--loss P | --burst-loss PGB,PBG] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N] [--trace]\n' +
+    '       [--connect HOST:PORT [--send N|FILE] [--recv FILE] [--cc NAME]] [--kernel-cwnd [--netns NS] [--poll-ms MS]] [--json FILE]',
   options: [
     { name: 'tap', type: 'string', valueName: 'NAME', description: 'TAP interface to attach to (create it once: sudo ip tuntap add dev NAME mode tap user $USER)' },
     { name: 'ip', type: 'string', valueName: 'ADDR/LEN', description: "The stack's IPv4 address and prefix, e.g. 192.0.2.2/24" },
@@ -226,6 +284,11 @@ export const stackCommand: CliCommand = {
     { name: 'connect', type: 'string', valueName: 'HOST:PORT', description: 'TCP client: connect, send (--send), read until EOF (--recv), print a summary, exit' },
     { name: 'send', type: 'string', valueName: 'N|FILE', description: 'With --connect: send N generated bytes or the contents of FILE, then SHUT_WR' },
     { name: 'recv', type: 'string', valueName: 'FILE', description: 'With --connect: write what arrives to FILE' },
+    { name: 'cc', type: 'string', valueName: 'NAME', description: 'With --connect: congestion control of the client (reno, newreno, cubic, vegas; default cubic)' },
+    { name: 'kernel-cwnd', type: 'boolean', description: "Poll the local Linux peer's cwnd, ssthresh, RTT (ss -tin) beside tcplab's own cwnd" },
+    { name: 'netns', type: 'string', valueName: 'NS', description: "With --kernel-cwnd: run ss in this network namespace (default: wherever the TAP's kernel side is)" },
+    { name: 'poll-ms', type: 'number', valueName: 'MS', description: 'With --kernel-cwnd: poll period (default 100)' },
+    { name: 'json', type: 'string', valueName: 'FILE', description: "Write tcplab's cwnd series and recovery events and the kernel's polled cwnd series as JSON at exit" },
     { name: 'seed', type: 'number', valueName: 'N', description: 'Seed for the impairments and the stack (same seed, same choices)' },
     { name: 'trace', type: 'boolean', description: 'Print every probe event (frames, ARP, IP, ICMP, UDP, TCP, drops) with its cause' },
   ],
@@ -235,9 +298,14 @@ export const stackCommand: CliCommand = {
     '  sudo ip tuntap add dev tap0 mode tap user $USER && sudo ip addr add 192.0.2.1/24 dev tap0 && sudo ip link set tap0 up\n' +
     '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --serve echo,daytime --pcap run.pcapng\n' +
     '  ping 192.0.2.2; echo hi | socat - UDP:192.0.2.2:7\n' +
-    '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --loss 0.05 --delay 20 --seed 7',
+    '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --loss 0.05 --delay 20 --seed 7\n' +
+    'Live congestion against Linux (tcplab sends; the kernel sends back on the same connection; both cwnds recorded):\n' +
+    '  socat TCP-LISTEN:5001,reuseaddr,setsockopt-string=6:13:cubic SYSTEM:\'head -c 4000000 /dev/urandom & cat >/dev/null; wait\' &\n' +
+    '  tcplab stack --tap tap0 --ip 192.0.2.2/24 --loss 0.02 --connect 192.0.2.1:5001 --send 4000000 --cc cubic --kernel-cwnd --json live.json',
   async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const opts = parseStackArgs(args);
+    const live = parseLiveCcArgs(args);
+    if (args.options.connect !== undefined) parseConnect(args); // bad --connect/--send/--cc: usage error before the TAP opens
     let running: RunningStack;
     try {
       running = await startStack(opts, (line) => void io.stdout.write(line + '\n'));
@@ -249,7 +317,47 @@ export const stackCommand: CliCommand = {
       throw e;
     }
     io.stdout.write(running.readyLine + '\n');
-    if (args.options.connect !== undefined) return runTcpClientCli(running, args, io);
+    const { stack } = running;
+    const recorder = live.kernelCwnd || live.json ? new LiveCcRecorder(stack.probes, stack.clock.now()) : null;
+    const poller = live.kernelCwnd
+      ? new KernelTcpPoller({
+          clock: stack.clock,
+          probes: stack.probes,
+          intervalMs: live.pollMs,
+          peer: opts.ip.split('/')[0]!,
+          ...(live.netns !== undefined ? { netns: live.netns } : { followInterface: opts.tap }),
+        })
+      : null;
+    poller?.start();
+    const extra: Record<string, unknown> = {};
+    let finished = false;
+    const finish = async (): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      await poller?.stop();
+      recorder?.stop();
+      if (!recorder) return;
+      const report = recorder.report(poller);
+      const d = running.device.stats();
+      report.device = { rxFrames: d.rxFrames, txFrames: d.txFrames, drops: d.drops, extra: d.extra ?? {} };
+      Object.assign(report, extra);
+      io.stdout.write(formatLiveCcSummary(report));
+      if (live.json) writeJsonAtomic(live.json, report);
+    };
+    if (args.options.connect !== undefined) {
+      return runTcpClientCli(
+        {
+          stack,
+          stop: async () => {
+            await finish();
+            await running.stop();
+          },
+        },
+        args,
+        io,
+        { onResult: (r) => (extra.connection = { ...r }) },
+      );
+    }
     await new Promise<void>((resolve) => {
       const onUsr1 = (): void => void io.stdout.write(running.report());
       const onStop = (): void => {
@@ -262,6 +370,7 @@ export const stackCommand: CliCommand = {
       process.on('SIGINT', onStop);
       process.on('SIGTERM', onStop);
     });
+    await finish();
     await running.stop();
     io.stdout.write(running.report());
     return 0;

@@ -195,6 +195,8 @@ export interface TcpClientOptions {
   onData?: (chunk: Uint8Array) => void;
   /** Wall-clock time source for the summary (ms). */
   now?: () => number;
+  /** Congestion control of the client socket (TCP_CONGESTION: reno, newreno, cubic, vegas). */
+  congestion?: string;
 }
 
 export interface TcpClientResult {
@@ -215,6 +217,7 @@ export async function runTcpClient(stack: Stack, o: TcpClientOptions): Promise<T
   const now = o.now ?? (() => stack.clock.now());
   const t0 = now();
   const s = new TcpSocket(stack.tcp);
+  if (o.congestion !== undefined) s.setsockopt('TCP_CONGESTION', o.congestion);
   await s.connect(parseIpv4(o.host), o.port);
   const hash = createHash('sha256');
   let received = 0;
