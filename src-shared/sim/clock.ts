@@ -111,39 +111,44 @@ export class ManualClock implements Clock {
     while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
   }
 
-  private less(a: PendingTimer, b: PendingTimer): boolean {
+  private static less(a: PendingTimer, b: PendingTimer): boolean {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }
 
+  // Sift with a hole (move parents/children into it, place the timer once) rather than swapping
+  // pairs: a bulk transfer in a lab keeps a window of frames in flight, one timer each.
   private push(t: PendingTimer): void {
     const h = this.heap;
+    let i = h.length;
     h.push(t);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!ManualClock.less(t, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = t;
   }
 
   private pop(): PendingTimer | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        const c = r < n && ManualClock.less(h[r]!, h[l]!) ? r : l;
+        const child = h[c]!;
+        if (!ManualClock.less(child, last)) break;
+        h[i] = child;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }
