@@ -5,6 +5,7 @@
  * - kernel → kernel over a veth (socat to socat between two namespaces): the reference;
  * - tcplab ↔ tcplab in memory (two whole stacks on a VirtualLink, ManualClock, CPU-bound);
  * and memory per established connection (two stacks in memory, 500 connections).
+ * Each again at MTU 9000 on both sides (labelled rows). Every tcplab transfer follows an untimed warm-up.
  * Size per transfer: TCPLAB_BENCH_TCP_MB (default 50).
  */
 import v8 from 'node:v8';
@@ -12,6 +13,7 @@ import vm from 'node:vm';
 import { ManualClock } from '@shared/sim/clock';
 import { SeededRandom } from '@shared/sim/random';
 import { cpus, loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createTapInNetns, runInNs } from '../tests/support/tap';
 import { createVethPair } from '../tests/support/netns';
 import { RealClock } from '../src-main/link/real-clock';
@@ -23,33 +25,70 @@ import { runTcpClient } from '../src-main/stack/tcp/services';
 
 const MB = Number(process.env.TCPLAB_BENCH_TCP_MB ?? 50);
 const BYTES = MB * 1_000_000;
+/** Untimed transfer before each measured one: the kernel is always "warm"; tcplab's JIT is not. */
+const WARMUP_BYTES = 10_000_000;
 
 const gbit = (bytes: number, ms: number): number => (bytes * 8) / ms / 1e6;
 const fmt = (x: number): string => (x >= 1 ? x.toFixed(2) : x.toFixed(3));
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await f();
-  return performance.now() - t0;
+/** Wall time, this process's CPU time (all threads) and the main thread's CPU time, in ms. */
+interface Cost {
+  ms: number;
+  cpuMs: number;
+  mainCpuMs: number;
 }
 
-async function overTap(): Promise<{ k2t: number; t2k: number }> {
-  const env = await createTapInNetns('btcp');
+const TICK_MS = 1000 / 100; // USER_HZ: /proc/PID/stat counts in 1/100 s
+function mainThreadCpuMs(): number {
+  // Fields 14 and 15 (utime, stime) of /proc/self/task/PID/stat; the comm field may hold spaces.
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+}
+const processCpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+async function timed(f: () => Promise<unknown>): Promise<Cost> {
+  const c0 = processCpuMs();
+  const m0 = mainThreadCpuMs();
+  const t0 = performance.now();
+  await f();
+  return { ms: performance.now() - t0, cpuMs: processCpuMs() - c0, mainCpuMs: mainThreadCpuMs() - m0 };
+}
+
+const sendZeros = (bytes: number, host: string, port: number): string[] => ['sh', '-c', `head -c ${bytes} /dev/zero | socat -u -b 131072 - TCP:${host}:${port}`];
+const sinkToNull = (port: number): string[] => ['socat', '-u', '-b', '131072', `TCP-LISTEN:${port},reuseaddr`, 'OPEN:/dev/null'];
+
+async function overTap(mtu: number): Promise<{ k2t: Cost; t2k: Cost }> {
+  const env = await createTapInNetns('btcp', { mtu });
   const clock = new RealClock();
   const stack = new Stack({ clock, random: new SeededRandom(1), wallClock: () => Date.now() });
   try {
-    stack.addInterface({ device: env.tap, ipv4: `${env.stackAddr}/24` });
+    stack.addInterface({ device: env.tap, ipv4: `${env.stackAddr}/24`, mtu });
     startServices(stack, ['discard'], ['tcp']);
     await runInNs(env.ns, 'ping', ['-c', '1', '-W', '2', env.stackAddr]);
-    const k2t = await timed(() =>
-      runInNs(env.ns, 'sh', ['-c', `head -c ${BYTES} /dev/zero | socat -u -b 131072 - TCP:${env.stackAddr}:9`], { timeoutMs: 600_000 }),
-    );
-    const sink = runInNs(env.ns, 'socat', ['-u', '-b', '131072', 'TCP-LISTEN:9000,reuseaddr', 'OPEN:/dev/null'], { timeoutMs: 600_000 });
-    await new Promise((r) => setTimeout(r, 300));
-    const t2k = await timed(async () => {
-      await runTcpClient(stack, { host: env.kernelAddr, port: 9000, send: { count: BYTES } });
-      await sink;
-    });
+    const kernelToTcplab = async (bytes: number): Promise<Cost> => {
+      return timed(async () => {
+        const [cmd, ...args] = sendZeros(bytes, env.stackAddr, 9);
+        const r = await runInNs(env.ns, cmd!, args, { timeoutMs: 600_000 });
+        if (r.code !== 0) throw new Error(`kernel → tcplab: socat exited ${r.code}: ${r.stderr}`);
+      });
+    };
+    const tcplabToKernel = async (bytes: number): Promise<Cost> => {
+      const [cmd, ...args] = sinkToNull(9000);
+      const sink = runInNs(env.ns, cmd!, args, { timeoutMs: 600_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      return timed(async () => {
+        await runTcpClient(stack, { host: env.kernelAddr, port: 9000, send: { count: bytes } });
+        await sink;
+      });
+    };
+    await kernelToTcplab(WARMUP_BYTES);
+    const k2t = await kernelToTcplab(BYTES);
+    await tcplabToKernel(WARMUP_BYTES);
+    const t2k = await tcplabToKernel(BYTES);
     return { k2t, t2k };
   } finally {
     await stack.close();
@@ -58,23 +97,26 @@ async function overTap(): Promise<{ k2t: number; t2k: number }> {
   }
 }
 
-async function kernelVeth(): Promise<number> {
-  const pair = createVethPair('btk');
+async function kernelVeth(mtu: number): Promise<Cost> {
+  const pair = createVethPair('btk', { mtu });
   try {
-    const sink = runInNs(pair.b, 'socat', ['-u', '-b', '131072', 'TCP-LISTEN:9000,reuseaddr', 'OPEN:/dev/null'], { timeoutMs: 600_000 });
+    const [scmd, ...sargs] = sinkToNull(9000);
+    const sink = runInNs(pair.b, scmd!, sargs, { timeoutMs: 600_000 });
     await new Promise((r) => setTimeout(r, 300));
-    const ms = await timed(() => runInNs(pair.a, 'sh', ['-c', `head -c ${BYTES} /dev/zero | socat -u -b 131072 - TCP:${pair.addrB}:9000`], { timeoutMs: 600_000 }));
+    const [cmd, ...args] = sendZeros(BYTES, pair.addrB, 9000);
+    const t0 = performance.now();
+    await runInNs(pair.a, cmd!, args, { timeoutMs: 600_000 });
     await sink;
-    return ms;
+    return { ms: performance.now() - t0, cpuMs: NaN, mainCpuMs: NaN };
   } finally {
     pair.destroy();
   }
 }
 
-function twoStacks(seed = 1) {
+function twoStacks(seed = 1, mtu = 1500) {
   const clock = new ManualClock(0);
   const random = new SeededRandom(seed);
-  const link = new VirtualLink({ clock, random: random.fork(), aToB: { delayMs: 0.05 }, bToA: { delayMs: 0.05 } });
+  const link = new VirtualLink({ clock, random: random.fork(), mtu, aToB: { delayMs: 0.05 }, bToA: { delayMs: 0.05 } });
   const a = new Stack({ clock, random: random.fork() });
   const b = new Stack({ clock, random: random.fork() });
   a.addInterface({ device: link.a, ipv4: '192.0.2.1/24' });
@@ -95,8 +137,8 @@ async function drive(clock: ManualClock, done: () => boolean): Promise<void> {
   }
 }
 
-async function inMemory(): Promise<number> {
-  const { clock, a, b } = twoStacks();
+async function inMemoryTransfer(bytes: number, mtu: number): Promise<Cost> {
+  const { clock, a, b } = twoStacks(1, mtu);
   const cfg = { sendBufferSize: 4 << 20, receiveBufferSize: 4 << 20 };
   a.tcp.options.config = cfg;
   b.tcp.options.config = cfg;
@@ -115,16 +157,22 @@ async function inMemory(): Promise<number> {
     done = true;
   })();
   const cli = new TcpSocket(a.tcp);
-  const t0 = performance.now();
-  void (async () => {
-    await cli.connect('192.0.2.2', 5000);
-    const chunk = new Uint8Array(1 << 20);
-    for (let off = 0; off < BYTES; off += chunk.length) await cli.send(off + chunk.length <= BYTES ? chunk : chunk.subarray(0, BYTES - off));
-    cli.shutdown('SHUT_WR');
-  })();
-  await drive(clock, () => done);
-  if (got !== BYTES) throw new Error(`in-memory transfer got ${got} of ${BYTES}`);
-  return performance.now() - t0;
+  const cost = await timed(async () => {
+    void (async () => {
+      await cli.connect('192.0.2.2', 5000);
+      const chunk = new Uint8Array(1 << 20);
+      for (let off = 0; off < bytes; off += chunk.length) await cli.send(off + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - off));
+      cli.shutdown('SHUT_WR');
+    })();
+    await drive(clock, () => done);
+  });
+  if (got !== bytes) throw new Error(`in-memory transfer got ${got} of ${bytes}`);
+  return cost;
+}
+
+async function inMemory(mtu: number): Promise<Cost> {
+  await inMemoryTransfer(WARMUP_BYTES, mtu);
+  return inMemoryTransfer(BYTES, mtu);
 }
 
 async function memoryPerConnection(): Promise<{ idle: number; active: number; n: number }> {
@@ -166,28 +214,49 @@ async function memoryPerConnection(): Promise<{ idle: number; active: number; n:
 
 export default async function tcpBench() {
   const conn = await memoryPerConnection(); // first, while the heap is small
-  const tap = await overTap();
-  const veth = await kernelVeth();
-  const mem = await inMemory();
-  const ref = gbit(BYTES, veth);
-  const row = (name: string, ms: number): (string | number)[] => [name, MB, Math.round(ms), fmt(gbit(BYTES, ms)), fmt(gbit(BYTES, ms) / ref)];
+  const load0 = loadavg();
+  const tap = await overTap(1500);
+  const veth = await kernelVeth(1500);
+  const mem = await inMemory(1500);
+  const tapJumbo = await overTap(9000);
+  const vethJumbo = await kernelVeth(9000);
+  const memJumbo = await inMemory(9000);
+  const load1 = loadavg();
+  const ms = (x: number): string | number => (Number.isFinite(x) ? Math.round(x) : '-');
+  const row = (name: string, c: Cost, ref: Cost): (string | number)[] => [
+    name,
+    MB,
+    Math.round(c.ms),
+    fmt(gbit(BYTES, c.ms)),
+    fmt(gbit(BYTES, c.ms) / gbit(BYTES, ref.ms)),
+    Number.isFinite(c.cpuMs) ? `${ms(c.cpuMs)} (main ${ms(c.mainCpuMs)})` : '-',
+    Number.isFinite(c.cpuMs) ? fmt(gbit(BYTES, c.cpuMs)) : '-',
+  ];
+  const dash = ['-', '-', '-'];
   return {
     title: 'TCP bulk throughput and memory per connection',
     command: 'npx tsx scripts/bench.ts tcp',
-    columns: ['path', 'MB', 'ms', 'Gbit/s', 'ratio to kernel↔kernel (veth)'],
+    columns: ['path', 'MB', 'ms', 'Gbit/s', 'ratio to kernel↔kernel (veth, same MTU)', 'tcplab CPU ms (main thread)', 'Gbit/s per tcplab CPU second'],
     rows: [
-      row('kernel → tcplab over TAP (socat → discard)', tap.k2t),
-      row('tcplab → kernel over TAP (client → socat)', tap.t2k),
-      row('kernel → kernel over veth (socat → socat)', veth),
-      row('tcplab → tcplab in memory (VirtualLink, ManualClock)', mem),
-      ['memory per established connection, idle (KiB)', '-', '-', (conn.idle / 1024).toFixed(1), '-'],
-      ['memory per connection after 1 byte each way (KiB)', '-', '-', (conn.active / 1024).toFixed(1), '-'],
+      row('kernel → tcplab over TAP (socat → discard)', tap.k2t, veth),
+      row('tcplab → kernel over TAP (client → socat)', tap.t2k, veth),
+      row('kernel → kernel over veth (socat → socat)', veth, veth),
+      row('tcplab → tcplab in memory (VirtualLink, ManualClock)', mem, veth),
+      row('MTU 9000, both sides: kernel → tcplab over TAP', tapJumbo.k2t, vethJumbo),
+      row('MTU 9000, both sides: tcplab → kernel over TAP', tapJumbo.t2k, vethJumbo),
+      row('MTU 9000: kernel → kernel over veth', vethJumbo, vethJumbo),
+      row('MTU 9000: tcplab → tcplab in memory', memJumbo, vethJumbo),
+      ['memory per established connection, idle (KiB)', '-', '-', (conn.idle / 1024).toFixed(1), ...dash],
+      ['memory per connection after 1 byte each way (KiB)', '-', '-', (conn.active / 1024).toFixed(1), ...dash],
     ],
     notes: [
-      `Transfers of ${MB} MB (TCPLAB_BENCH_TCP_MB); tcplab uses 256 KiB buffers over TAP and 4 MiB in memory.`,
+      `Transfers of ${MB} MB (TCPLAB_BENCH_TCP_MB), each after an untimed ${WARMUP_BYTES / 1e6} MB warm-up transfer on the same path (the JIT compiles the hot path during the first megabytes); tcplab uses 256 KiB buffers over TAP and 4 MiB in memory.`,
+      'CPU: tcplab\'s process CPU time (process.cpuUsage: all threads, i.e. the TAP reader and writer workers and the kernel work done in their system calls) and, in brackets, the main thread alone (/proc/self/task/PID/stat, 10 ms ticks). "Gbit/s per tcplab CPU second" is the rate if tcplab had a core to itself: on this shared machine the steadier figure. The kernel\'s own CPU is not shown: its TCP work runs largely in softirq context, which is not charged to the socat processes (/usr/bin/time showed ≈ 0).',
+      'In memory both stacks run on one thread and the ManualClock delivers every frame through its timer heap; the CPU time is that of two stacks plus the simulated link.',
+      `MTU 9000 rows: the TAP, tcplab's interface and the veth pair all have MTU 9000 (MSS 8960); they are labelled and not comparable with the 1500 rows.`,
       `Memory: ${conn.n} connections on each of two stacks, heap + ArrayBuffer growth per connection endpoint after a forced GC; send/receive rings (256 KiB each) are allocated on first use.`,
-      `Load average when measured: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (other work shares the machine; kernel and tcplab rows ran back to back).`,
-      'The issue aims at ≥ 1 Gbit/s over TAP and ≥ 3 Gbit/s in memory; see the figures for where tcplab stands.',
+      `Load average before: ${load0.map((x) => x.toFixed(1)).join(' ')}, after: ${load1.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (other work shares the machine; each tcplab row ran back to back with its kernel row).`,
+      'The issue aims at ≥ 1 Gbit/s over TAP and ≥ 3 Gbit/s in memory; see the figures and docs/stack.md (Performance notes) for where tcplab stands and where the time goes.',
     ],
   };
 }
