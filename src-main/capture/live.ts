@@ -10,6 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { realpathSync } from 'node:fs';
 
 export interface LiveInterface {
   name: string;
@@ -60,9 +61,19 @@ const PCAP_IF_UP = 0x2;
 const PCAP_IF_RUNNING = 0x4;
 const AF_INET = 2;
 
-/** The one-time command that lets a user capture without root (see README, privilege model). */
-export function captureCapabilityFix(): string {
-  return 'sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"   # or run the capture as root once to check';
+/**
+ * The one-time command that lets a user capture without root (README, privilege model): the
+ * capabilities go on the binary that runs tcplab — node for the CLI and the browser shell,
+ * electron for the app — named by its real path (setcap refuses a symlink).
+ */
+export function captureCapabilityFix(executable: string = process.execPath): string {
+  let binary = executable;
+  try {
+    binary = realpathSync(executable);
+  } catch {
+    // keep the path as given
+  }
+  return `sudo setcap cap_net_raw,cap_net_admin=eip ${/^[\w./+-]+$/.test(binary) ? binary : `'${binary.replace(/'/g, `'\\''`)}'`}`;
 }
 
 type Koffi = typeof import('koffi');

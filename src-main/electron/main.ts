@@ -3,9 +3,12 @@
  * a strict CSP, no navigation, no new windows, no remote content), over the same core as
  * `tcplab serve`. Everything the page may do goes through the validated contract.
  */
-import { app, BrowserWindow, ipcMain, session, shell as electronShell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell as electronShell } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { RpcError, requestSchemas, type RequestParams, type RequestResult } from '@shared/ipc/contract';
+import { SchemaError } from '@shared/ipc/schema';
 import { createCore } from '../transport/core';
 import { toRpcError } from '../transport/dispatcher';
 import { contentSecurityPolicy } from '../transport/csp';
@@ -43,6 +46,56 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/**
+ * Paths the user chose in the native save dialog, each good for ONE write. Renderer requests that
+ * write files (`session.save`, `file.write`) are refused for any other path: a compromised page
+ * cannot write where the user did not point.
+ */
+const grantedPaths = new Set<string>();
+
+function validate<K extends 'dialog.save' | 'file.write' | 'session.save'>(name: K, params: unknown): RequestParams<K> {
+  try {
+    return requestSchemas[name].parse(params ?? {}, '') as RequestParams<K>;
+  } catch (err) {
+    if (err instanceof SchemaError) throw new RpcError('EINVAL', `${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+function takeGrant(request: string, path: string): void {
+  if (!grantedPaths.delete(path)) throw new RpcError('EACCES', `${request}: '${path}' was not chosen in the save dialog`);
+}
+
+async function showSaveDialog(win: BrowserWindow, params: RequestParams<'dialog.save'>): Promise<RequestResult<'dialog.save'>> {
+  const ext = extname(params.suggestedName).slice(1);
+  const result = await dialog.showSaveDialog(win, {
+    defaultPath: join(app.getPath('documents'), params.suggestedName),
+    filters: ext ? [{ name: ext.toUpperCase(), extensions: [ext] }] : [],
+    properties: ['createDirectory', 'showOverwriteConfirmation'],
+  });
+  if (result.canceled || !result.filePath) return { path: null };
+  grantedPaths.add(result.filePath);
+  return { path: result.filePath };
+}
+
+/** Writes via `<path>.partial` and a rename: never a half-written file. */
+function writeGranted(params: RequestParams<'file.write'>): RequestResult<'file.write'> {
+  takeGrant('file.write', params.path);
+  const partial = `${params.path}.partial`;
+  try {
+    writeFileSync(partial, params.bytes);
+    renameSync(partial, params.path);
+  } catch (err) {
+    try {
+      unlinkSync(partial);
+    } catch {
+      // nothing was written
+    }
+    throw err;
+  }
+  return { path: params.path, bytes: params.bytes.length };
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
   // The CSP as a response header for every page load (file:// included), plus no permissions.
@@ -77,6 +130,10 @@ async function main(): Promise<void> {
       return { ok: false, error: { code: 'EAUTH', message: 'requests are accepted only from the tcplab window' } };
     }
     try {
+      // The native dialog and the writes it grants live here, in the main process (not the worker).
+      if (method === 'dialog.save') return { ok: true, result: await showSaveDialog(win, validate('dialog.save', params)) };
+      if (method === 'file.write') return { ok: true, result: writeGranted(validate('file.write', params)) };
+      if (method === 'session.save') takeGrant('session.save', validate('session.save', params).path);
       return { ok: true, result: await core.dispatch(method, params) };
     } catch (err) {
       return { ok: false, error: toRpcError(err) };

@@ -11,7 +11,7 @@ const api: Record<string, unknown> = {};
 for (const name of requestNames) {
   api[name] = async (params: unknown) => {
     const reply = (await ipcRenderer.invoke(IPC_REQUEST_CHANNEL, name, params)) as IpcReply;
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
     return reply.result;
   };
 }

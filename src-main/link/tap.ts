@@ -28,6 +28,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { countDrop, emptyStats, type Device, type DeviceStats, type FrameListener, type SendMeta } from './device';
 import type { Clock } from '@shared/sim/clock';
 import type { MacAddress } from './types';
+import type { PermissionFix } from '@shared/ipc/contract';
 
 const TUNSETIFF = 0x400454ca;
 const IFF_TAP = 0x0002;
@@ -43,9 +44,24 @@ export class TapError extends Error {
   constructor(
     readonly code: 'ENODEV' | 'EPERM' | 'EBUSY' | 'ENOENT' | 'EINVAL' | 'EIO',
     message: string,
+    /** With EPERM: the one-time command that fixes it (the UI shows it with a copy button). */
+    readonly fix?: PermissionFix,
   ) {
     super(message);
   }
+}
+
+/**
+ * A persistent TAP owned by the user: attaching to it then needs no capability at all
+ * (TUNSETIFF on an existing persistent device checks only its owner/group, drivers/net/tun.c).
+ */
+export function tapCreateFix(name: string): PermissionFix {
+  return { kind: 'tap-create', command: `sudo ip tuntap add dev ${name} mode tap user $USER` };
+}
+
+/** The TAP exists but another user owns it: make it again, owned by this user. */
+export function tapOwnerFix(name: string): PermissionFix {
+  return { kind: 'tap-owner', command: `sudo ip tuntap del dev ${name} mode tap && sudo ip tuntap add dev ${name} mode tap user $USER` };
 }
 
 export interface TapOpenOptions {
@@ -333,13 +349,13 @@ export class TapDevice implements Device {
       c.close(fd);
       const en = c.errnoNames;
       if (e === en.EPERM || e === en.EACCES) {
+        const fix = exists ? tapOwnerFix(name) : tapCreateFix(name);
         throw new TapError(
           'EPERM',
           exists
-            ? `tap: not allowed to attach to '${name}' (EPERM): it belongs to another user. Fix once with\n` +
-                `  sudo ip tuntap del dev ${name} mode tap && sudo ip tuntap add dev ${name} mode tap user $USER`
-            : `tap: creating '${name}' needs CAP_NET_ADMIN (EPERM). Create it once instead with\n` +
-                `  sudo ip tuntap add dev ${name} mode tap user $USER`,
+            ? `tap: not allowed to attach to '${name}' (EPERM): it belongs to another user. Fix once with\n  ${fix.command}`
+            : `tap: creating '${name}' needs CAP_NET_ADMIN (EPERM). Create it once instead with\n  ${fix.command}`,
+          fix,
         );
       }
       if (e === en.EBUSY) {

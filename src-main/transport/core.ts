@@ -53,7 +53,7 @@ export function createCore(shell: AppInfo['shell']): Core {
       pending.delete(m.id);
       if (!p) return;
       if (m.ok) p.resolve(m.result);
-      else p.reject(new RpcError(m.error.code, m.error.message));
+      else p.reject(new RpcError(m.error.code, m.error.message, m.error.fix));
     } else if (m.type === 'event') {
       sinks.get(m.subId)?.sink.send(m.bytes);
     }

@@ -74,6 +74,13 @@ export function createDispatcher(ctx: DispatcherContext): (method: unknown, para
     'session.filter': ({ sessionId, filter }) => filterFrames(ctx.registry.get(sessionId), filter),
     'session.series': ({ sessionId, stream }) => sessionSeries(ctx.registry.get(sessionId), stream),
     'session.save': ({ sessionId, path }) => saveSession(ctx.registry.get(sessionId), path),
+    // Only Electron's main process has a native dialog and grants paths (src-main/electron/main.ts).
+    'dialog.save': () => {
+      throw new RpcError('ENOTSUP', `dialog.save: the ${ctx.shell} shell has no native save dialog; the renderer downloads the bytes instead`);
+    },
+    'file.write': () => {
+      throw new RpcError('ENOTSUP', `file.write: only the Electron shell writes renderer-made files (to a path its save dialog granted)`);
+    },
     'export.render': async ({ sessionId, ...req }) => {
       try {
         return await renderExport(ctx.registry.get(sessionId), req);
@@ -119,7 +126,7 @@ function tapSource(registry: SessionRegistry, sessionId: number): TapStackSource
 
 /** Turns anything thrown into the contract's error shape, without leaking stack traces. */
 export function toRpcError(err: unknown): RpcErrorShape {
-  if (err instanceof RpcError) return { code: err.code, message: err.message };
+  if (err instanceof RpcError) return err.fix ? { code: err.code, message: err.message, fix: err.fix } : { code: err.code, message: err.message };
   const e = err as NodeJS.ErrnoException;
   if (e && e.code === 'ENOENT') return { code: 'ENOENT', message: e.message };
   if (e && (e.code === 'EACCES' || e.code === 'EPERM')) return { code: 'EACCES', message: e.message };

@@ -15,6 +15,9 @@ const sessionId = s.int(1, 1_000_000);
 const ipv4Text = s.string({ maxLength: 15, minLength: 7, pattern: /^\d{1,3}(\.\d{1,3}){3}$/ });
 const tapServices = s.array(s.enum(TAP_SERVICES), TAP_SERVICES.length);
 
+/** Largest file `file.write` takes (an export the renderer saves through Electron's dialog). */
+export const FILE_WRITE_MAX_BYTES = 512 * 2 ** 20;
+
 /** Largest chunk of an upload; the WebSocket transport's message limit leaves room for it. */
 export const UPLOAD_CHUNK_BYTES = 512 * 1024;
 
@@ -114,6 +117,20 @@ export const requestSchemas = {
    * ladder's true states and slanted arrows and the true cwnd. docs/export.md.
    */
   'session.save': s.object({ sessionId, path: s.string({ maxLength: 4096, minLength: 2, pattern: /^\// }) }),
+  /**
+   * Electron shell only (the main process answers it; the session worker says ENOTSUP): the native
+   * save dialog. The path the user picks is granted for ONE following `session.save` or
+   * `file.write`; Electron's main process refuses any other path for those two there. docs/export.md.
+   */
+  'dialog.save': s.object({
+    /** File name offered in the dialog (no directory). */
+    suggestedName: s.string({ maxLength: 255, minLength: 1, pattern: /^[^/\\]+$/ }),
+  }),
+  /**
+   * Electron shell only: writes bytes the renderer made (a chart image, an export) to a path the
+   * save dialog just granted, atomically (`<path>.partial`, renamed).
+   */
+  'file.write': s.object({ path: s.string({ maxLength: 4096, minLength: 2, pattern: /^\// }), bytes: s.bytes(FILE_WRITE_MAX_BYTES) }),
   /** One export as bytes (the renderer offers them as a download). docs/export.md. */
   'export.render': s.object({
     sessionId,
@@ -188,6 +205,8 @@ export interface RequestResults {
   'tap.services': TapStackSnapshot;
   'tap.connect': TapClientRow;
   'session.save': { path: string; frames: number; probes: number; bytes: number };
+  'dialog.save': { path: string | null };
+  'file.write': { path: string; bytes: number };
   'export.render': { bytes: Uint8Array; mime: string; extension: string };
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
@@ -206,10 +225,25 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 export const eventNames: EventName[] = ['session.batch', 'session.status'];
 
+/**
+ * A permission that is missing, and the one-time command that grants it (issue 9 §8): the UI shows
+ * it in place with a copy button, the CLI prints it. The app never asks to run as root.
+ * - `capture`: live capture needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode) on the binary;
+ * - `tap-create`: creating a TAP needs CAP_NET_ADMIN, so create a persistent one owned by the user;
+ * - `tap-owner`: the TAP exists but belongs to another user: recreate it owned by this user.
+ */
+export interface PermissionFix {
+  kind: 'capture' | 'tap-create' | 'tap-owner';
+  /** A shell command line to run once (with sudo). */
+  command: string;
+}
+
 /** A failed request: `code` is stable for programs, `message` is for people. */
 export interface RpcErrorShape {
-  code: 'EINVAL' | 'ENOMETHOD' | 'ENOSESSION' | 'ENOENT' | 'EACCES' | 'EINTERNAL' | 'EAUTH' | 'EFORMAT';
+  code: 'EINVAL' | 'ENOMETHOD' | 'ENOSESSION' | 'ENOENT' | 'EACCES' | 'EINTERNAL' | 'EAUTH' | 'EFORMAT' | 'ENOTSUP';
   message: string;
+  /** With EACCES: what fixes it once. */
+  fix?: PermissionFix;
 }
 
 export class RpcError extends Error implements RpcErrorShape {
@@ -217,6 +251,7 @@ export class RpcError extends Error implements RpcErrorShape {
   constructor(
     readonly code: RpcErrorShape['code'],
     message: string,
+    readonly fix?: PermissionFix,
   ) {
     super(message);
   }

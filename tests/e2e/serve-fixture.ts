@@ -13,11 +13,16 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts the built `tcplab serve [args]` and resolves with the URL it prints on its first line. */
-export async function startServe(args: string[] = []): Promise<Served> {
+/**
+ * Starts the built `tcplab serve [args]` and resolves with the URL it prints on its first line.
+ * `prefix` runs it under another program (e.g. `setpriv` dropping every capability, to meet the
+ * EPERM a user without privileges meets).
+ */
+export async function startServe(args: string[] = [], opts: { prefix?: string[] } = {}): Promise<Served> {
   const bin = resolve(repo, 'bin/tcplab.js');
   if (!existsSync(resolve(repo, 'out/main/cli.js'))) throw new Error('run `npm run build` before the e2e tests');
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...rest] = [...(opts.prefix ?? []), process.execPath, bin, 'serve', ...args];
+  const child = spawn(command!, rest, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolvePromise, reject) => {
     let out = '';
     let err = '';

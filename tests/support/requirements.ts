@@ -18,7 +18,8 @@ export type Requirement =
   | 'curl'
   | 'ping'
   | 'iptables'
-  | 'tc';
+  | 'tc'
+  | 'setpriv';
 
 const toolOf: Partial<Record<Requirement, string>> = {
   tcpdump: 'tcpdump',
@@ -29,6 +30,7 @@ const toolOf: Partial<Record<Requirement, string>> = {
   ping: 'ping',
   iptables: 'iptables',
   tc: 'tc',
+  setpriv: 'setpriv',
   netns: 'ip',
 };
 

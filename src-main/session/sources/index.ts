@@ -7,7 +7,7 @@ import { FileSource } from './file';
 import { LabSource } from './lab';
 import { TapStackSource } from './tap';
 import { InterfaceSource } from './interface';
-import { LiveCaptureError, type LiveCaptureOptions } from '../../capture/live';
+import { captureCapabilityFix, LiveCaptureError, type LiveCaptureOptions } from '../../capture/live';
 
 function labOverrides(p: NonNullable<Extract<SourceSpec, { kind: 'lab' }>['params']>): Partial<LabParams> {
   const o: Partial<LabParams> = {};
@@ -34,7 +34,10 @@ export function createSource(spec: SourceSpec): FrameSource | Promise<FrameSourc
       if (spec.snaplen !== undefined) opts.snaplen = spec.snaplen;
       if (spec.promiscuous !== undefined) opts.promiscuous = spec.promiscuous;
       return InterfaceSource.open(opts).catch((err: unknown) => {
-        if (err instanceof LiveCaptureError) throw new RpcError(err.kind === 'permission' ? 'EACCES' : 'EINVAL', err.message);
+        if (err instanceof LiveCaptureError) {
+          if (err.kind === 'permission') throw new RpcError('EACCES', err.message, { kind: 'capture', command: captureCapabilityFix() });
+          throw new RpcError('EINVAL', err.message);
+        }
         throw err;
       });
     }

@@ -18,7 +18,7 @@ import type {
 } from '@shared/model/tap-stack';
 import { DeviceWrapper, type Device, type ReceiveMeta, type SendMeta } from '../../link/device';
 import { RealClock } from '../../link/real-clock';
-import { TapDevice, TapError } from '../../link/tap';
+import { TapDevice, TapError, tapCreateFix } from '../../link/tap';
 import { Tracer } from '../../link/tracer';
 import { Stack } from '../../stack/stack';
 import { parseCidr } from '../../stack/interface';
@@ -51,18 +51,13 @@ export interface TapConnectOptions {
   cc?: TapCongestionName;
 }
 
-/** The one-time command that gives the user a TAP of their own. */
-export function tapFix(name: string): string {
-  return `sudo ip tuntap add dev ${name} mode tap user $USER`;
-}
-
-/** Turns a TapError into the request's error; the message always carries the fix. */
+/** Turns a TapError into the request's error; the message always carries the fix, EACCES also as data. */
 export function tapOpenError(err: TapError, name: string): RpcError {
-  const fix = tapFix(name);
-  const message = err.message.includes('ip tuntap add') ? err.message : `${err.message}\n  one-time fix: ${fix}`;
+  const fix = err.fix ?? tapCreateFix(name);
+  const message = err.message.includes('ip tuntap add') ? err.message : `${err.message}\n  one-time fix: ${fix.command}`;
   switch (err.code) {
     case 'EPERM':
-      return new RpcError('EACCES', message);
+      return new RpcError('EACCES', message, fix);
     case 'ENODEV':
     case 'ENOENT':
       return new RpcError('ENOENT', message);
