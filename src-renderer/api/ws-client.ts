@@ -4,6 +4,7 @@ import {
   requestNames,
   type EventName,
   type EventPayloads,
+  type RpcErrorShape,
   type TcplabApi,
 } from '@shared/ipc/contract';
 
@@ -23,14 +24,14 @@ export function connectWebSocketApi(url: string): Promise<TcplabApi> {
   ws.addEventListener('message', (ev: MessageEvent) => {
     if (!(ev.data instanceof ArrayBuffer)) return;
     const msg = decodeMessage(new Uint8Array(ev.data)) as
-      | { type: 'response'; id: number; result?: unknown; error?: { code: string; message: string } }
+      | { type: 'response'; id: number; result?: unknown; error?: RpcErrorShape }
       | { type: 'event'; event: EventName; payload: unknown }
       | { type: 'error'; error: { code: string; message: string } };
     if (msg.type === 'response') {
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
-      if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+      if (msg.error) p.reject(Object.assign(new Error(msg.error.message), msg.error));
       else p.resolve(msg.result);
     } else if (msg.type === 'event') {
       for (const cb of listeners.get(msg.event) ?? []) cb(msg.payload);

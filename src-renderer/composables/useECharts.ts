@@ -11,11 +11,11 @@ import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
 import * as echarts from 'echarts/core';
 import { LineChart, ScatterChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import type { ChartOption } from '../charts/options';
 import { seriesLengths } from '../charts/options';
 
-echarts.use([LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, MarkAreaComponent, CanvasRenderer]);
+echarts.use([LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, MarkAreaComponent, CanvasRenderer, SVGRenderer]);
 
 export interface UseECharts {
   chart: Ref<echarts.ECharts | null>;
@@ -24,6 +24,32 @@ export interface UseECharts {
   onClick(handler: (p: { seriesName?: string; value?: unknown }) => void): void;
   /** Another ECharts event ('datazoom', 'finished' …), attached when the chart is created. */
   onEvent(name: string, handler: () => void): void;
+  /** The chart as drawn, as PNG bytes at `pixelRatio` (2 = twice the on-screen size). */
+  toPng(pixelRatio: number, background: string): Uint8Array | null;
+}
+
+/**
+ * An option drawn as an SVG document with ECharts' own SVG renderer in server-side mode (no DOM,
+ * nothing injected into the page, so the CSP holds), at the on-screen size: the same picture as
+ * the canvas, as vectors. Animation off, so the document holds the final frame.
+ */
+export function chartToSvg(option: ChartOption, width: number, height: number, background: string): string {
+  const ssr = echarts.init(null, undefined, { renderer: 'svg', ssr: true, width, height });
+  try {
+    ssr.setOption({ ...(option as echarts.EChartsCoreOption), animation: false, backgroundColor: background });
+    return ssr.renderToSVGString();
+  } finally {
+    ssr.dispose();
+  }
+}
+
+/** The bytes of a base64 data: URL (what ECharts' getDataURL returns). */
+export function dataUrlBytes(url: string): Uint8Array {
+  const b64 = url.slice(url.indexOf(',') + 1);
+  const text = atob(b64);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
@@ -74,9 +100,16 @@ export function useECharts(el: Ref<HTMLElement | null>): UseECharts {
     });
   }
 
+  function toPng(pixelRatio: number, background: string): Uint8Array | null {
+    const c = chart.value;
+    if (!c) return null;
+    return dataUrlBytes(c.getDataURL({ type: 'png', pixelRatio, backgroundColor: background }));
+  }
+
   return {
     chart,
     setOption,
+    toPng,
     onClick: (h) => clickHandlers.push(h),
     onEvent: (name, h) => {
       eventHandlers.push([name, h]);

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { FrameSummary, SessionInfo, SessionStatus } from '@shared/model/frames';
 import type { ProbeEvent } from '@shared/model/probe';
-import type { SourceSpec, TcplabApi } from '@shared/ipc/contract';
+import type { AppInfo, SourceSpec, TcplabApi } from '@shared/ipc/contract';
 import { getApi } from '../api';
 
 interface SessionData {
@@ -23,6 +23,8 @@ interface SessionData {
 export const useSessionsStore = defineStore('sessions', () => {
   const sessions = shallowRef(new Map<number, SessionData>());
   const selectedId = ref<number | null>(null);
+  /** Which shell carries the app: Electron saves through the native dialog, the browser downloads. */
+  const shell = ref<AppInfo['shell'] | null>(null);
   const error = ref<string | null>(null);
   /** Bumped once per animation frame when data arrived; views read it to redraw. */
   const revision = ref(0);
@@ -74,6 +76,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     // Frames produced before this window subscribed are fetched once; later ones stream in batches.
     await Promise.all(list.map((s) => backfill(s.id)));
     selectedId.value = info.initialSessionId ?? list[0]?.id ?? null;
+    shell.value = info.shell;
     revision.value++;
     triggerRef(sessions);
   }
@@ -132,5 +135,5 @@ export const useSessionsStore = defineStore('sessions', () => {
   const selected = computed(() => (selectedId.value === null ? null : (sessions.value.get(selectedId.value) ?? null)));
   const list = computed(() => [...sessions.value.values()].map((s) => s.info));
 
-  return { sessions, revision, selectedId, selected, list, error, connect, open, openDemo, adopt, close, pause, resume, api: () => api };
+  return { sessions, revision, selectedId, shell, selected, list, error, connect, open, openDemo, adopt, close, pause, resume, api: () => api };
 });
