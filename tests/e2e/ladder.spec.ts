@@ -88,6 +88,7 @@ test('the demo ladder draws one arrow per segment and the client states in order
 
 test('the ladder exports download SVG with one element per segment', async ({ page }) => {
   await openLadder(page);
+  await page.getByTestId('ladder-export-open').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
   const path = await download.path();
   const { readFileSync } = await import('node:fs');
