@@ -13,6 +13,20 @@ import { artifactsDir, repo, startServe, type Served } from './serve-fixture';
  * `tcplab export` (one code path), SVG must parse as XML with one class="segment" per segment,
  * PNG must be 2× the SVG, captures must read back in tshark with the same frame count.
  */
+// The browser globals used inside page.evaluate (the tests' tsconfig has no DOM library).
+interface XmlNode {
+  nodeName: string;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+interface XmlDocument {
+  documentElement: XmlNode;
+  querySelector(selector: string): XmlNode | null;
+  querySelectorAll(selector: string): ArrayLike<XmlNode> & Iterable<XmlNode>;
+}
+declare const DOMParser: new () => { parseFromString(text: string, type: string): XmlDocument };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
 const LAB = 'fast-recovery';
 const work = mkdtempSync(join(tmpdir(), 'tcplab-e2e-export-'));
 const whyTshark = missing('tshark');
