@@ -148,3 +148,74 @@ describe('RFC 6675 recovery: pipe, NextSeg rules 1–4, HighRxt, RescueRxt', () 
     expect(sb.pipe()).toBe(5000);
   });
 });
+
+describe('lost retransmissions (Linux tcp_mark_lost_retrans, RFC 8985 §6.2 in sequence order)', () => {
+  it('a retransmission is lost once DupThresh segments sent after it are SACKed; NextSeg resends it first', () => {
+    const sb = tenInFlight();
+    sb.update(0, [blk(1000, 4000)]);
+    expect(sb.enterRecovery()).toEqual({ seq: 0, len: 1000, rule: 1 });
+    // New data [10000, 13000) goes out after the retransmission (rule 2).
+    for (let s = 10000; s < 13000; s += MSS) sb.sent({ seq: s, len: MSS, rule: 2 });
+    // Two of them SACKed: not yet enough (the retransmission may merely be reordered).
+    sb.update(0, [blk(10000, 12000), blk(1000, 10000)]);
+    expect(sb.lostRetransmissions).toBe(0);
+    expect(sb.nextSeg(0)).toBeNull();
+    expect(sb.pipe()).toBe(1000 + 1000); // the retransmission and [12000, 13000)
+    sb.update(0, [blk(10000, 13000), blk(1000, 10000)]);
+    expect(sb.lostRetransmissions).toBe(1);
+    expect(sb.lostAgainBytes).toBe(1000);
+    // The lost retransmission no longer counts in pipe.
+    expect(sb.pipe()).toBe(0);
+    const again = sb.nextSeg(0);
+    expect(again).toEqual({ seq: 0, len: 1000, rule: 1 });
+    sb.sent(again!);
+    expect(sb.lostAgainBytes).toBe(0);
+    expect(sb.pipe()).toBe(1000);
+    expect(sb.nextSeg(0)).toBeNull();
+  });
+
+  it('SACKs of data sent before the retransmission never declare it lost', () => {
+    const sb = tenInFlight();
+    sb.update(0, [blk(1000, 4000)]);
+    sb.enterRecovery();
+    sb.update(0, [blk(1000, 10000)]);
+    expect(sb.lostRetransmissions).toBe(0);
+    expect(sb.nextSeg(0)).toBeNull();
+  });
+
+  it('a retransmission that arrives (cumulative ACK) is forgotten', () => {
+    const sb = tenInFlight();
+    sb.update(0, [blk(1000, 4000)]);
+    sb.enterRecovery();
+    sb.update(10000, []);
+    for (let s = 10000; s < 14000; s += MSS) sb.sent({ seq: s, len: MSS, rule: 2 });
+    sb.update(10000, [blk(11000, 14000)]);
+    expect(sb.lostRetransmissions).toBe(0);
+  });
+});
+
+describe('SACK information across a retransmission timeout', () => {
+  it('keepSackedAfterTimeout keeps the SACKed ranges and forgets retransmissions and recovery', () => {
+    const sb = tenInFlight();
+    sb.update(0, [blk(2000, 4000), blk(6000, 8000)]);
+    sb.enterRecovery();
+    sb.keepSackedAfterTimeout(0, 10000);
+    expect(sb.inRecovery).toBe(false);
+    expect(sb.highRxt).toBe(0);
+    expect(sb.blocks()).toEqual([blk(2000, 4000), blk(6000, 8000)]);
+    expect(sb.sackedIn(0, 5000)).toBe(2000);
+    expect(sb.sackedRangeEnd(2500)).toBe(4000);
+    expect(sb.sackedRangeEnd(4000)).toBeNull();
+    expect(sb.nextSackedStart(4000)).toBe(6000);
+    expect(sb.nextSackedStart(6000)).toBeNull();
+  });
+
+  it('works across the 2^32 wrap', () => {
+    const base = 0xffffffff - 2500;
+    const sb = tenInFlight(base);
+    sb.update(base, [blk((base + 2000) >>> 0, (base + 4000) >>> 0)]);
+    sb.keepSackedAfterTimeout(base, (base + 10000) >>> 0);
+    expect(sb.sackedRangeEnd((base + 3000) >>> 0)).toBe((base + 4000) >>> 0);
+    expect(sb.sackedIn(base, (base + 3000) >>> 0)).toBe(1000);
+  });
+});

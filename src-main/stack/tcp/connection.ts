@@ -1121,7 +1121,7 @@ export class TcpConnection {
     const sb = this.scoreboard;
     if (!sb) return outstanding;
     if (this.inRecovery) return sb.pipe();
-    return Math.max(0, outstanding - sb.sackedBytes);
+    return outstanding > 0 ? Math.max(0, outstanding - sb.sackedIn(this.sndUna, this.sndNxt)) : 0;
   }
 
   /** RFC 5681 FlightSize: data sent but not yet cumulatively acknowledged. */
@@ -1203,16 +1203,27 @@ export class TcpConnection {
           continue;
         }
       }
+      // Going back N after an RTO: skip what the peer SACKed, stop each segment at the next SACKed byte.
+      let sackedAhead = Infinity;
+      if (this.scoreboard && seqLt(this.sndNxt, this.sndMax)) {
+        const sackedEnd = this.scoreboard.sackedRangeEnd(this.sndNxt);
+        if (sackedEnd !== null) {
+          this.sndNxt = seqLt(seq(sackedEnd), this.sndMax) ? seq(sackedEnd) : this.sndMax;
+          continue;
+        }
+        const next = this.scoreboard.nextSackedStart(this.sndNxt);
+        if (next !== null && seqLt(seq(next), this.sndMax)) sackedAhead = seqDiff(seq(next), this.sndNxt);
+      }
       const offset = this.sentOffset();
       const unsent = this.sendBuffer.length - offset;
       const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq());
       if (unsent <= 0 && !finPending) break;
       const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
-      let len = Math.min(unsent, mss, Math.max(0, wndRoom), Math.max(0, cwndRoom));
+      let len = Math.min(unsent, mss, Math.max(0, wndRoom), Math.max(0, cwndRoom), sackedAhead);
       if (unsent > 0 && len <= 0) break;
       const withFin = finPending && len === unsent;
       const outstanding = seqDiff(this.sndNxt, this.sndUna) > 0;
-      if (len < mss && !withFin) {
+      if (len < mss && !withFin && len !== sackedAhead) {
         if (len < unsent) {
           // Window- or cwnd-limited: sender SWS avoidance (§3.8.6.2.1) sends a partial segment only
           // if it is at least half the largest window the peer offered, or nothing is in flight.
@@ -1799,9 +1810,12 @@ export class TcpConnection {
     this.inRecovery = false;
     this.recover = this.sndMax;
     this.dupAcks = 0;
-    // RFC 2018 §8: the receiver may renege; start over from SND.UNA with an empty scoreboard.
+    // Go-back-N resends only what the peer has not SACKed (Linux tcp_enter_loss; see
+    // SackScoreboard.keepSackedAfterTimeout). A second timeout without progress may mean the
+    // receiver reneged (RFC 2018 §8): then start over from SND.UNA with an empty scoreboard.
     this.scoreboard?.exitRecovery();
-    this.scoreboard?.reset(this.sndUna, this.sndMax);
+    if (this.retransmits === 1) this.scoreboard?.keepSackedAfterTimeout(this.sndUna, this.sndMax);
+    else this.scoreboard?.reset(this.sndUna, this.sndMax);
     this.rttTiming = null;
     this.rtt.backoff();
     // Go back N: SND.NXT returns to SND.UNA; the window (cwnd = 1 SMSS) paces the resend.

@@ -40,6 +40,11 @@ interface Range {
   end: number;
 }
 
+/** A retransmission in flight, with HighData at the moment it was sent. */
+interface Retransmission extends Range {
+  highDataAtSend: number;
+}
+
 export class SackScoreboard {
   readonly dupThresh: number;
   mss: number;
@@ -52,6 +57,12 @@ export class SackScoreboard {
   private highRxtAbs = 0;
   private rescueRxtAbs: number | null = null;
   private recoveryPointAbs: number | null = null;
+  /** Retransmissions (rules 1 and 3, and the first one of recovery) not yet SACKed or ACKed. */
+  private retransmissions: Retransmission[] = [];
+  /** Retransmitted ranges found lost again: NextSeg sends them before anything else. */
+  private lostAgain: Range[] = [];
+  /** How many retransmissions were found lost (a probe and test figure). */
+  lostRetransmissions = 0;
 
   constructor(opts: { mss: number; dupThresh?: number }) {
     this.mss = opts.mss;
@@ -67,6 +78,40 @@ export class SackScoreboard {
     this.highRxtAbs = 0;
     this.rescueRxtAbs = null;
     this.recoveryPointAbs = null;
+    this.retransmissions = [];
+    this.lostAgain = [];
+  }
+
+  /**
+   * After an RTO, keep what the peer SACKed (Linux tcp_enter_loss keeps its SACK marks unless it
+   * detects reneging) but forget retransmissions: everything un-SACKed is resent from SND.UNA.
+   * RFC 6675 §5.1 keeps RFC 2018's advice to discard SACK state after a timeout, and notes that an
+   * implementation with a reneging safeguard may keep it; the connection discards it on a second
+   * timeout in a row (then the peer may really have reneged).
+   */
+  keepSackedAfterTimeout(sndUna: number, sndNxt: number): void {
+    const sacked = this.blocks();
+    this.reset(sndUna, sndNxt);
+    for (const b of sacked) this.insert(Math.max(this.abs(b.left), this.unaAbs), this.abs(b.right));
+  }
+
+  /** SACKed bytes in [from, to) (u32 sequence numbers, from at or above SND.UNA). */
+  sackedIn(from: number, to: number): number {
+    return this.sackedBetween(this.abs(from), this.abs(to));
+  }
+
+  /** The end of the SACKed range holding `s`, or null when `s` is not SACKed (u32). */
+  sackedRangeEnd(s: number): number | null {
+    const a = this.abs(s);
+    for (const r of this.sacked) if (r.start <= a && a < r.end) return this.u32(r.end);
+    return null;
+  }
+
+  /** The start of the first SACKed range above `s`, or null (u32). */
+  nextSackedStart(s: number): number | null {
+    const a = this.abs(s);
+    for (const r of this.sacked) if (r.start > a) return this.u32(r.start);
+    return null;
   }
 
   private abs(s: number): number {
@@ -161,6 +206,7 @@ export class SackScoreboard {
       l = Math.max(l, this.unaAbs);
       newlySackedBytes += this.insert(l, r);
     }
+    if (this.retransmissions.length > 0 || this.lostAgain.length > 0) this.detectLostRetransmissions();
     if (this.recoveryPointAbs !== null && this.unaAbs >= this.recoveryPointAbs) this.recoveryPointAbs = null;
     return { newlySackedBytes, newlyAckedBytes, dsack, ignoredBlocks };
   }
@@ -182,6 +228,61 @@ export class SackScoreboard {
       segments += Math.ceil((r.end - from) / this.mss);
     }
     return segments >= this.dupThresh || bytes > (this.dupThresh - 1) * this.mss;
+  }
+
+  /**
+   * A retransmission is lost when data first sent after it was SACKed as much as IsLost asks
+   * (DupThresh segments): the same test RFC 6675 applies to original transmissions, with "sent
+   * after" taken from HighData at the time of the retransmission (Linux tcp_mark_lost_retrans, the
+   * sequence-order form of RACK, RFC 8985 §6.2). RFC 6675 alone never resends a lost
+   * retransmission and waits for the RTO; at a few per cent of loss that is one RTO per ~20 recoveries.
+   */
+  private detectLostRetransmissions(): void {
+    const keep: Retransmission[] = [];
+    for (const x of this.retransmissions) {
+      const start = Math.max(x.start, this.unaAbs);
+      if (x.end <= start || this.unsackedBetween(start, x.end) === 0) continue;
+      if (this.sackedAboveIsLost(x.highDataAtSend)) {
+        this.lostRetransmissions++;
+        this.addLostAgain(start, x.end);
+      } else {
+        keep.push(x);
+      }
+    }
+    this.retransmissions = keep;
+    const lost: Range[] = [];
+    for (const r of this.lostAgain) {
+      const start = Math.max(r.start, this.unaAbs);
+      if (r.end > start && this.unsackedBetween(start, r.end) > 0) lost.push({ start, end: r.end });
+    }
+    this.lostAgain = lost;
+  }
+
+  /** IsLost's SACK threshold, counted over SACKed data at or above `a` (unwrapped). */
+  private sackedAboveIsLost(a: number): boolean {
+    let bytes = 0;
+    let segments = 0;
+    for (let i = this.sacked.length - 1; i >= 0; i--) {
+      const r = this.sacked[i]!;
+      if (r.end <= a) break;
+      const from = Math.max(r.start, a);
+      bytes += r.end - from;
+      segments += Math.ceil((r.end - from) / this.mss);
+      if (segments >= this.dupThresh || bytes > (this.dupThresh - 1) * this.mss) return true;
+    }
+    return false;
+  }
+
+  private addLostAgain(start: number, end: number): void {
+    this.lostAgain.push({ start, end });
+    this.lostAgain.sort((a, b) => a.start - b.start);
+  }
+
+  /** Un-SACKed bytes of retransmissions found lost and not yet sent again. */
+  get lostAgainBytes(): number {
+    let n = 0;
+    for (const r of this.lostAgain) n += this.unsackedBetween(Math.max(r.start, this.unaAbs), r.end);
+    return n;
   }
 
   /**
@@ -209,7 +310,8 @@ export class SackScoreboard {
     const boundary = this.lostBoundary();
     const notLost = this.unsackedBetween(Math.max(boundary, this.unaAbs), this.nxtAbs);
     const retransmitted = this.unsackedBetween(this.unaAbs, Math.min(Math.max(this.highRxtAbs, this.unaAbs), this.nxtAbs));
-    return notLost + retransmitted;
+    // A retransmission found lost is no longer in the network.
+    return notLost + Math.max(0, retransmitted - this.lostAgainBytes);
   }
 
   /**
@@ -222,6 +324,7 @@ export class SackScoreboard {
     const len = this.segmentLength(this.unaAbs);
     this.highRxtAbs = this.unaAbs + len;
     this.rescueRxtAbs = this.unaAbs + len;
+    this.retransmissions.push({ start: this.unaAbs, end: this.unaAbs + len, highDataAtSend: this.nxtAbs });
     return { seq: this.una32, len, rule: 1 };
   }
 
@@ -238,6 +341,11 @@ export class SackScoreboard {
   nextSeg(newData: number): NextSegment | null {
     const highestSacked = this.sacked.length > 0 ? this.sacked[this.sacked.length - 1]!.end : this.unaAbs;
     const boundary = this.lostBoundary();
+    // (0) a retransmission found lost (detectLostRetransmissions) goes again first, as rule 1.
+    for (const r of this.lostAgain) {
+      const s0 = this.firstUnsacked(Math.max(r.start, this.unaAbs), r.end);
+      if (s0 !== null) return { seq: this.u32(s0), len: this.segmentLength(s0, r.end), rule: 1 };
+    }
     const from = Math.max(this.highRxtAbs, this.unaAbs);
     // (1) the smallest un-SACKed S2 > HighRxt, below the highest SACKed byte, with IsLost(S2).
     const s2 = this.firstUnsacked(from, Math.min(highestSacked, boundary));
@@ -262,12 +370,27 @@ export class SackScoreboard {
   sent(seg: NextSegment): void {
     const start = this.abs(seg.seq);
     const end = start + seg.len;
-    if (seg.rule === 1 || seg.rule === 3) this.highRxtAbs = Math.max(this.highRxtAbs, end);
-    else if (seg.rule === 2) this.nxtAbs = Math.max(this.nxtAbs, end);
+    if (seg.rule === 1 || seg.rule === 3) {
+      this.highRxtAbs = Math.max(this.highRxtAbs, end);
+      this.retransmissions.push({ start, end, highDataAtSend: this.nxtAbs });
+      if (this.lostAgain.length > 0) this.removeLostAgain(start, end);
+    } else if (seg.rule === 2) this.nxtAbs = Math.max(this.nxtAbs, end);
     else this.rescueRxtAbs = this.recoveryPointAbs ?? end; // HighRxt is not updated (rule 4)
   }
 
   // — range helpers (unwrapped numbers) —
+
+  private removeLostAgain(start: number, end: number): void {
+    const out: Range[] = [];
+    for (const r of this.lostAgain) {
+      if (r.end <= start || r.start >= end) out.push(r);
+      else {
+        if (r.start < start) out.push({ start: r.start, end: start });
+        if (r.end > end) out.push({ start: end, end: r.end });
+      }
+    }
+    this.lostAgain = out;
+  }
 
   private insert(l: number, r: number): number {
     const before = this.sackedBetween(l, r);
