@@ -1,15 +1,25 @@
 /**
- * Binary framing for the WebSocket transport: batches travel as binary frames.
- * Layout: magic 'TL' (2 bytes), version (1), reserved (1), header length (u32 LE), the header as
- * UTF-8 JSON, then the attachments back to back (each 8-byte aligned). Byte arrays anywhere in the
- * value travel as attachments ({"$bin": index} in the JSON), never as base64 or number lists.
+ * Binary framing for the WebSocket transport and the session worker's events: batches travel as
+ * binary frames. Layout: magic 'TL' (2 bytes), version (1), reserved (1), header length (u32 LE),
+ * the header as UTF-8 JSON, then the attachments back to back (each 8-byte aligned). Byte arrays
+ * anywhere in the value travel as attachments ({"$bin": index} in the JSON), never as base64 or
+ * number lists. Arrays of frame summaries (a `session.batch`, a `session.frames` page) travel as one
+ * columnar attachment ({"$frames": index}; src-shared/ipc/frame-columns.ts), not as JSON objects.
  */
+import { decodeFrameColumns, encodeFrameColumns, FrameColumnsError, looksLikeFrameSummary } from './frame-columns';
+
 const MAGIC0 = 0x54; // 'T'
 const MAGIC1 = 0x4c; // 'L'
-const VERSION = 1;
+/** 2: frame-summary arrays as columns. */
+const VERSION = 2;
 
 interface Attachment {
   $bin: number;
+  length: number;
+}
+
+interface FramesAttachment {
+  $frames: number;
   length: number;
 }
 
@@ -23,6 +33,13 @@ export function encodeMessage(value: unknown): Uint8Array {
     if (v instanceof Uint8Array) {
       attachments.push(v);
       return { $bin: attachments.length - 1, length: v.length } satisfies Attachment;
+    }
+    if (Array.isArray(v) && v.length > 0 && looksLikeFrameSummary(v[0])) {
+      const block = encodeFrameColumns(v);
+      if (block) {
+        attachments.push(block);
+        return { $frames: attachments.length - 1, length: block.length } satisfies FramesAttachment;
+      }
     }
     return v;
   });
@@ -55,17 +72,36 @@ export function decodeMessage(bytes: Uint8Array): unknown {
   }
   const json = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
   let cursor = 8 + headerLength;
-  const slices: Uint8Array[] = [];
+  let attachmentCount = 0;
+  const nextAttachment = (index: unknown, length: unknown): Uint8Array => {
+    if (index !== attachmentCount) throw new CodecError(`attachment ${String(index)} out of order, expected ${attachmentCount}`);
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+      throw new CodecError(`attachment ${attachmentCount}: length ${JSON.stringify(length)} is not a byte count`);
+    }
+    cursor = align8(cursor);
+    if (cursor + length > bytes.length) throw new CodecError(`attachment ${attachmentCount} runs past the message end (${cursor + length} > ${bytes.length} bytes)`);
+    const view = bytes.subarray(cursor, cursor + length);
+    cursor += length;
+    attachmentCount++;
+    return view;
+  };
   const parsed: unknown = JSON.parse(json, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && '$bin' in v && 'length' in v) {
-      const att = v as Attachment;
-      if (att.$bin !== slices.length) throw new CodecError(`attachment ${att.$bin} out of order`);
-      cursor = align8(cursor);
-      if (cursor + att.length > bytes.length) throw new CodecError(`attachment ${att.$bin} runs past the message end`);
-      const slice = bytes.slice(cursor, cursor + att.length);
-      cursor += att.length;
-      slices.push(slice);
-      return slice;
+    if (v && typeof v === 'object' && 'length' in v) {
+      if ('$bin' in v) {
+        const att = v as Attachment;
+        // A copy: the value may outlive the message buffer (and be transferred on its own).
+        return nextAttachment(att.$bin, att.length).slice();
+      }
+      if ('$frames' in v) {
+        const att = v as FramesAttachment;
+        const index = attachmentCount;
+        try {
+          return decodeFrameColumns(nextAttachment(att.$frames, att.length));
+        } catch (err) {
+          if (err instanceof FrameColumnsError) throw new CodecError(`attachment ${index}: ${err.message}`);
+          throw err;
+        }
+      }
     }
     return v;
   });
