@@ -4,6 +4,7 @@ import { AsyncCaptureReader, type CaptureRecord } from '../../capture';
 import type { SourceKind } from '@shared/model/frames';
 import type { FrameSource, SourceSink } from '../source';
 import { SavedSessionCollector, type SavedSessionState } from '../saved-format';
+import { FrameArena } from '../frame-arena';
 
 /** How many records to hand over before yielding to the event loop, so requests stay served. */
 const YIELD_EVERY = 2_000;
@@ -46,10 +47,11 @@ export class FileSource implements FrameSource {
       const collector = new SavedSessionCollector();
       reader = await AsyncCaptureReader.open(this.path, { onOtherBlock: collector.onBlock });
       const total = (await stat(this.path)).size;
+      const arena = new FrameArena();
       let n = 0;
       for await (const record of reader) {
         if (this.stopped) return;
-        sink.frame(toFrame(record));
+        sink.frame(toFrame(record, arena));
         if (++n % YIELD_EVERY === 0) {
           sink.progress(record.fileOffset, total);
           await new Promise((r) => setImmediate(r));
@@ -67,12 +69,12 @@ export class FileSource implements FrameSource {
   }
 }
 
-export function toFrame(record: CaptureRecord): { linkType: number; tsUs: number; data: Uint8Array; originalLength: number } {
+export function toFrame(record: CaptureRecord, arena?: FrameArena): { linkType: number; tsUs: number; data: Uint8Array; originalLength: number } {
   return {
     linkType: record.linkType,
     tsUs: record.tsSec * 1e6 + Math.floor(record.tsNsec / 1000),
-    // Records are views into the reader's buffer: keep a copy.
-    data: record.data.slice(),
+    // Records are views into the reader's buffer: keep a copy (in the session's arena when given).
+    data: arena ? arena.copy(record.buffer, record.dataOffset, record.capturedLength) : record.data.slice(),
     originalLength: record.originalLength,
   };
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { FrameArena } from '../../src-main/session/frame-arena';
+import { detailFrame } from '../../src-main/session/detail';
+
+describe('frame arena', () => {
+  it('keeps every frame intact after the source buffer is reused, sharing slabs between frames', () => {
+    const arena = new FrameArena();
+    const source = new Uint8Array(100);
+    const kept: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++) {
+      source.fill(i);
+      kept.push(arena.copy(source, 10, 20 + i));
+    }
+    source.fill(255);
+    kept.forEach((view, i) => {
+      expect(view.length).toBe(20 + i);
+      expect(view.every((b) => b === i)).toBe(true);
+      expect(view.byteOffset % 8).toBe(0);
+    });
+    expect(kept[0]!.buffer).toBe(kept[49]!.buffer);
+  });
+
+  it('starts a new slab when one is full, and copies large frames on their own', () => {
+    const arena = new FrameArena();
+    const frame = new Uint8Array(200_000).fill(7);
+    const views = Array.from({ length: 6 }, () => arena.copy(frame));
+    expect(new Set(views.map((v) => v.buffer)).size).toBeGreaterThan(1);
+    const huge = arena.copy(new Uint8Array(300_000).fill(3));
+    expect(huge.byteOffset).toBe(0);
+    expect(huge.buffer.byteLength).toBe(300_000);
+    expect(views.every((v) => v.length === 200_000 && v[199_999] === 7)).toBe(true);
+  });
+
+  it('gives a frame detail its own bytes, not the shared slab', () => {
+    const arena = new FrameArena();
+    arena.copy(new Uint8Array(64).fill(1));
+    const data = arena.copy(Uint8Array.from({ length: 60 }, (_, i) => i));
+    const detail = detailFrame(2, { linkType: 1, tsUs: 0, data, originalLength: 60 });
+    expect(detail.bytes.buffer.byteLength).toBe(60);
+    expect([...detail.bytes]).toEqual([...data]);
+  });
+});
