@@ -5,8 +5,8 @@
  * reference row is the capture reader alone on the same file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cachedSyntheticCapture } from '../src-main/capture/synthetic';
@@ -16,6 +16,24 @@ import { startBrowserShell } from '../src-main/transport/http-server';
 import type { BenchTable } from '../scripts/bench';
 
 const FRAMES = Number(process.env.TCPLAB_BENCH_STREAM_FRAMES ?? 1_000_000);
+
+/**
+ * CPU seconds of each thread of this process (Linux /proc, 100 Hz ticks). The machine is shared,
+ * so wall-clock rates are noisy; CPU time per thread says where the work goes whatever the load.
+ */
+function threadCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100); // utime + stime
+    }
+  } catch {
+    // Not Linux: the CPU columns stay empty.
+  }
+  return out;
+}
 
 export default async function streamingBench(): Promise<BenchTable> {
   const capture = cachedSyntheticCapture('pcap', FRAMES);
@@ -42,22 +60,48 @@ export default async function streamingBench(): Promise<BenchTable> {
     client.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((r) => setTimeout(r, 1500));
     lag.enable();
+    const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpuSeconds();
     const started = performance.now();
     const openedAtEpochMs = Date.now();
     await core.openInitial({ kind: 'file', path: capture.path });
     await new Promise<void>((r) => client.on('exit', () => r()));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const threadDeltas = [...threadCpuSeconds()].map(([tid, s]) => ({ tid, s: s - (threadsBefore.get(tid) ?? 0) }));
     lag.disable();
-    const result = JSON.parse(out.trim()) as { frames: number; dropped: number; batches: number; maxBatch: number; total: number; firstFrameEpochMs: number };
+    const mainTid = String(process.pid);
+    const mainCpu = threadDeltas.find((t) => t.tid === mainTid)?.s ?? NaN;
+    // The busiest other thread is the session worker (it reads, decodes, summarises and encodes).
+    const workerCpu = Math.max(...threadDeltas.filter((t) => t.tid !== mainTid).map((t) => t.s));
+    const serverCpu = (cpu.user + cpu.system) / 1e6;
+    const result = JSON.parse(out.trim()) as {
+      frames: number;
+      dropped: number;
+      batches: number;
+      maxBatch: number;
+      total: number;
+      firstFrameEpochMs: number;
+      cpuSeconds: number;
+    };
     const rate = result.frames / seconds;
     const p99 = lag.percentile(99) / 1e6;
     const max = lag.max / 1e6;
     return {
       title: 'Streaming: capture → session worker → WebSocket → client',
       command: `npm run bench streaming  (${FRAMES.toLocaleString('en')} frames, synthetic pcap)`,
-      columns: ['path', 'frames', 'seconds', 'frames/s', 'dropped (counted)', 'main-thread lag p99 / max (ms)', 'ratio to reader'],
+      columns: [
+        'path',
+        'frames',
+        'seconds',
+        'frames/s',
+        'dropped (counted)',
+        'main-thread lag p99 / max (ms)',
+        'CPU µs/frame: worker · main · client',
+        'ratio to reader',
+      ],
       rows: [
-        ['pcap reader alone (reference)', n, readerSeconds.toFixed(2), Math.round(n / readerSeconds).toLocaleString('en'), '—', '—', '1.00'],
+        ['pcap reader alone (reference)', n, readerSeconds.toFixed(2), Math.round(n / readerSeconds).toLocaleString('en'), '—', '—', '—', '1.00'],
         [
           'end to end (read, decode, summarise in the worker; relay; decode in the client)',
           result.frames,
@@ -65,6 +109,7 @@ export default async function streamingBench(): Promise<BenchTable> {
           Math.round(rate).toLocaleString('en'),
           result.dropped,
           `${p99.toFixed(1)} / ${max.toFixed(1)}`,
+          [workerCpu, mainCpu, result.cpuSeconds].map((c) => ((c * 1e6) / result.frames).toFixed(1)).join(' · '),
           (rate / (n / readerSeconds)).toFixed(3),
         ],
       ],
@@ -72,6 +117,7 @@ export default async function streamingBench(): Promise<BenchTable> {
         `Every frame is accounted for: received ${result.frames} + dropped ${result.dropped} = ${result.frames + result.dropped} of ${result.total} (session frame count).`,
         `${result.batches} batches, largest ${result.maxBatch} frames; first frame at the client ${result.firstFrameEpochMs - openedAtEpochMs} ms after the session was asked to open.`,
         'The client runs in its own process, so the lag figures are the server main thread alone.',
+        `CPU time (the machine is shared, so it says more than the wall clock): server ${serverCpu.toFixed(2)} s (session worker thread ${workerCpu.toFixed(2)} s, main thread ${mainCpu.toFixed(2)} s), client ${result.cpuSeconds.toFixed(2)} s; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores.`,
       ],
     };
   } finally {
