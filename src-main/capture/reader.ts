@@ -393,10 +393,14 @@ export class AsyncCaptureReader extends ReaderBase implements AsyncIterable<Capt
 
   /**
    * Calls fn synchronously for each record, awaiting only to refill the buffer: much faster
-   * than `for await` for millions of records. Return false from fn to stop early.
+   * than `for await` for millions of records. Return false from fn to stop early. With `pause`,
+   * awaits `pause.wait()` after every `pause.every` records (a session source lets its event loop
+   * serve requests and flush batches; `for await` costs about 0.8 µs more per record).
    */
-  async forEach(fn: (r: CaptureRecord) => boolean | void): Promise<void> {
+  async forEach(fn: (r: CaptureRecord) => boolean | void, pause?: { every: number; wait: () => Promise<void> }): Promise<void> {
     const dec = this.dec;
+    const every = pause ? Math.max(1, pause.every) : Number.POSITIVE_INFINITY;
+    let untilPause = every;
     try {
       for (;;) {
         const r = dec.step();
@@ -407,6 +411,10 @@ export class AsyncCaptureReader extends ReaderBase implements AsyncIterable<Capt
         if (r === PRIMED) continue;
         if (r === null) return;
         if (fn(r) === false) return;
+        if (--untilPause === 0) {
+          untilPause = every;
+          await pause!.wait();
+        }
       }
     } finally {
       await this.close();

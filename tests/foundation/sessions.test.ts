@@ -2,6 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayloads } from '@shared/ipc/contract';
 import { SessionRegistry } from '../../src-main/session/registry';
 import { createSource } from '../../src-main/session/sources';
+import { cachedSyntheticCapture } from '../../src-main/capture/synthetic';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Received = { [E in EventName]: { event: E; payload: EventPayloads[E] } }[EventName];
 
@@ -61,6 +65,42 @@ describe('sessions', () => {
     expect(session.error).toBeUndefined();
     expect(session.summaries.some((s) => s.protocol === 'ICMP')).toBe(true);
     expect(session.probes.length).toBeGreaterThan(0);
+  });
+
+  it('read a large file in steps, every frame once and in order; a cut file delivers every whole frame, then its error', async () => {
+    const { path } = cachedSyntheticCapture('pcap', 5_000);
+    const dir = mkdtempSync(join(tmpdir(), 'tcplab-sessions-'));
+    try {
+      registry = new SessionRegistry({ createSource, flushIntervalMs: 16 });
+      const got = collect(registry);
+      const whole = await registry.open({ kind: 'file', path });
+      await until(() => registry!.get(whole.id).state === 'done');
+      registry.flush();
+      const frames = got.flatMap((g) => (g.event === 'session.batch' && g.payload.sessionId === whole.id ? g.payload.frames : []));
+      expect(frames.map((f) => f.no)).toEqual(Array.from({ length: 5_000 }, (_, i) => i + 1));
+      expect(registry.get(whole.id).progress).toEqual({ done: statSync(path).size, total: statSync(path).size });
+
+      // Cut inside frame 4001's record: 4000 frames, then the reader's error.
+      const bytes = readFileSync(path);
+      let offset = 24;
+      let lastData = new Uint8Array(0);
+      for (let i = 0; i < 4_000; i++) {
+        const captured = bytes.readUInt32LE(offset + 8);
+        lastData = new Uint8Array(bytes.subarray(offset + 16, offset + 16 + captured));
+        offset += 16 + captured;
+      }
+      const cut = join(dir, 'cut.pcap');
+      writeFileSync(cut, bytes.subarray(0, offset + 20));
+      const partial = await registry.open({ kind: 'file', path: cut });
+      await until(() => ['done', 'error'].includes(registry!.get(partial.id).state));
+      const session = registry.get(partial.id);
+      expect(session.state).toBe('error');
+      expect(session.error).toMatch(/truncated|runs past|ends/i);
+      expect(session.summaries).toHaveLength(4_000);
+      expect(session.frames[3_999]!.data).toEqual(lastData);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuse a missing file at once, with no session made', async () => {

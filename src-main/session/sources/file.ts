@@ -48,15 +48,23 @@ export class FileSource implements FrameSource {
       reader = await AsyncCaptureReader.open(this.path, { onOtherBlock: collector.onBlock });
       const total = (await stat(this.path)).size;
       const arena = new FrameArena();
-      let n = 0;
-      for await (const record of reader) {
-        if (this.stopped) return;
-        sink.frame(toFrame(record, arena));
-        if (++n % YIELD_EVERY === 0) {
-          sink.progress(record.fileOffset, total);
-          await new Promise((r) => setImmediate(r));
-        }
-      }
+      let lastOffset = 0;
+      // forEach, not `for await`: one promise per refill, not per record.
+      await reader.forEach(
+        (record) => {
+          if (this.stopped) return false;
+          sink.frame(toFrame(record, arena));
+          lastOffset = record.fileOffset;
+        },
+        {
+          every: YIELD_EVERY,
+          wait: () => {
+            sink.progress(lastOffset, total);
+            return new Promise((r) => setImmediate(r));
+          },
+        },
+      );
+      if (this.stopped) return;
       this.saved = collector.state();
       if (this.saved) for (const e of this.saved.probes) sink.probe(e);
       sink.progress(total, total);
