@@ -1,6 +1,7 @@
 /**
  * The ONE place ECharts is registered (tree-shaken: only the charts and components tcplab uses,
- * canvas renderer — no runtime <style> injection, so the strict CSP holds).
+ * canvas renderer — no runtime <style> injection, so the strict CSP holds; the SVG renderer only
+ * in server-side mode, for the SVG export, which builds a string and touches no DOM).
  *
  * The instance lives in a shallowRef (never deep-reactive: ECharts' object graph is huge), is
  * resized by a ResizeObserver and disposed on unmount. `setOption` replaces the whole option
