@@ -97,3 +97,43 @@ describe('retransmission timeout with SACK information', () => {
     expect(seqsOut(h)).toEqual([lseq(1000), lseq(2000)]);
   });
 });
+
+describe('PAWS and reordered duplicate ACKs (Linux tcp_disordered_ack)', () => {
+  function tsSackEstablished(): Harness {
+    const h = new Harness({ ...CFG, timestamps: true, initialWindow: 6, delayedAckMs: 0 });
+    h.conn.listen(() => lseq(-1));
+    const opts = [{ kind: 'mss' as const, value: 1000 }, { kind: 'sack-permitted' as const }, { kind: 'timestamps' as const, tsval: 1000, tsecr: 0 }];
+    h.recv({ flags: 0x02, seq: rseq(-1), options: opts, window: 60_000 });
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 60_000, options: [{ kind: 'timestamps', tsval: 1001, tsecr: 0 }] });
+    h.take();
+    return h;
+  }
+  const tsAck = (h: Harness, tsval: number, blocks: [number, number][], extra: Partial<{ window: number; payload: Uint8Array }> = {}) =>
+    h.recv({ seq: rseq(0), ack: lseq(0), window: 60_000, ...extra, options: [{ kind: 'timestamps', tsval, tsecr: 0 }, ...sack(blocks)] });
+  const pawsDrops = (h: Harness) => h.events.filter((e) => e.kind === 'drop' && e.data.reason === 'paws').length;
+
+  it('a duplicate ACK overtaken by a newer one is not dropped by PAWS: its SACK blocks count', () => {
+    const h = tsSackEstablished();
+    h.conn.write(bytes(6000));
+    // 12 bytes of timestamps per segment: 988-byte payloads.
+    expect(seqsOut(h).slice(0, 4)).toEqual([lseq(0), lseq(988), lseq(1976), lseq(2964)]);
+    tsAck(h, 1010, [[1976, 2964]]);
+    tsAck(h, 1005, [[988, 1976]]); // sent earlier, arrives later
+    expect(pawsDrops(h)).toBe(0);
+    expect(h.conn.stats.dupAcksIn).toBe(2);
+    tsAck(h, 1011, [[988, 3952]]);
+    expect(h.conn.inRecovery).toBe(true);
+  });
+
+  it('PAWS still drops an old segment that carries data or moves the window', () => {
+    const h = tsSackEstablished();
+    h.conn.write(bytes(3000));
+    h.take();
+    tsAck(h, 1010, []);
+    tsAck(h, 1005, [], { payload: bytes(10) });
+    expect(pawsDrops(h)).toBe(1);
+    tsAck(h, 1006, [], { window: 0 });
+    expect(pawsDrops(h)).toBe(2);
+    expect(h.conn.readableBytes).toBe(0);
+  });
+});

@@ -676,8 +676,9 @@ export class TcpConnection {
     const ts = this.tsOk ? findTimestamps(seg.options) : null;
 
     // RFC 7323 §5.3 R1 (PAWS): a segment with an older timestamp than TS.Recent is a duplicate.
-    // TS.Recent older than 24 days is invalid (§5.5) and not used for the test.
-    if (ts && !isRst && this.tsRecentValid(now) && tsLt(ts.tsval, this.tsRecent)) {
+    // TS.Recent older than 24 days is invalid (§5.5) and not used for the test. A reordered
+    // duplicate ACK is exempt (below).
+    if (ts && !isRst && this.tsRecentValid(now) && tsLt(ts.tsval, this.tsRecent) && !this.isDisorderedAck(seg, ts.tsval)) {
       this.drop('paws');
       this.sendAck();
       return;
@@ -1576,6 +1577,20 @@ export class TcpConnection {
 
   private tsNow(): number {
     return (Math.floor(this.now()) + this.tsOffset) >>> 0;
+  }
+
+  /**
+   * Linux tcp_disordered_ack: a pure duplicate ACK that the network reordered behind a newer one
+   * carries an older TSval but is no old duplicate from a previous sequence wrap — dropping it by
+   * PAWS would lose its SACK blocks and its count towards fast retransmit. Exempt when it is a pure
+   * ACK at RCV.NXT, acknowledges exactly SND.UNA, would not update the window, and its TSval is
+   * less than one RTO older than TS.Recent.
+   */
+  private isDisorderedAck(seg: TcpSegment, tsval: number): boolean {
+    if (!(seg.flags & TCP_ACK) || segLen(seg) !== 0 || seg.seq !== this.rcvNxt || seg.ack !== this.sndUna) return false;
+    const window = seg.window << this.sndShift;
+    const mayUpdateWindow = seqGt(seg.seq, this.sndWl1) || (seg.seq === this.sndWl1 && (window > this.sndWnd || window === 0));
+    return !mayUpdateWindow && ((this.tsRecent - tsval) | 0) <= this.rtt.rto;
   }
 
   private tsRecentValid(now: number): boolean {
