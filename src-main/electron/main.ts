@@ -6,13 +6,13 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell as electronShell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { extname, join } from 'node:path';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { RpcError, requestSchemas, type RequestParams, type RequestResult } from '@shared/ipc/contract';
 import { SchemaError } from '@shared/ipc/schema';
 import { createCore } from '../transport/core';
 import { toRpcError } from '../transport/dispatcher';
 import { contentSecurityPolicy } from '../transport/csp';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL, type IpcReply } from './channels';
+import { SaveGrants } from './save-grants';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
@@ -46,12 +46,7 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-/**
- * Paths the user chose in the native save dialog, each good for ONE write. Renderer requests that
- * write files (`session.save`, `file.write`) are refused for any other path: a compromised page
- * cannot write where the user did not point.
- */
-const grantedPaths = new Set<string>();
+const grants = new SaveGrants();
 
 function validate<K extends 'dialog.save' | 'file.write' | 'session.save'>(name: K, params: unknown): RequestParams<K> {
   try {
@@ -62,10 +57,6 @@ function validate<K extends 'dialog.save' | 'file.write' | 'session.save'>(name:
   }
 }
 
-function takeGrant(request: string, path: string): void {
-  if (!grantedPaths.delete(path)) throw new RpcError('EACCES', `${request}: '${path}' was not chosen in the save dialog`);
-}
-
 async function showSaveDialog(win: BrowserWindow, params: RequestParams<'dialog.save'>): Promise<RequestResult<'dialog.save'>> {
   const ext = extname(params.suggestedName).slice(1);
   const result = await dialog.showSaveDialog(win, {
@@ -74,26 +65,8 @@ async function showSaveDialog(win: BrowserWindow, params: RequestParams<'dialog.
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   });
   if (result.canceled || !result.filePath) return { path: null };
-  grantedPaths.add(result.filePath);
+  grants.grant(result.filePath);
   return { path: result.filePath };
-}
-
-/** Writes via `<path>.partial` and a rename: never a half-written file. */
-function writeGranted(params: RequestParams<'file.write'>): RequestResult<'file.write'> {
-  takeGrant('file.write', params.path);
-  const partial = `${params.path}.partial`;
-  try {
-    writeFileSync(partial, params.bytes);
-    renameSync(partial, params.path);
-  } catch (err) {
-    try {
-      unlinkSync(partial);
-    } catch {
-      // nothing was written
-    }
-    throw err;
-  }
-  return { path: params.path, bytes: params.bytes.length };
 }
 
 async function main(): Promise<void> {
@@ -132,8 +105,8 @@ async function main(): Promise<void> {
     try {
       // The native dialog and the writes it grants live here, in the main process (not the worker).
       if (method === 'dialog.save') return { ok: true, result: await showSaveDialog(win, validate('dialog.save', params)) };
-      if (method === 'file.write') return { ok: true, result: writeGranted(validate('file.write', params)) };
-      if (method === 'session.save') takeGrant('session.save', validate('session.save', params).path);
+      if (method === 'file.write') return { ok: true, result: grants.write(validate('file.write', params)) };
+      if (method === 'session.save') grants.take('session.save', validate('session.save', params).path);
       return { ok: true, result: await core.dispatch(method, params) };
     } catch (err) {
       return { ok: false, error: toRpcError(err) };

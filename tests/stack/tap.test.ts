@@ -5,13 +5,13 @@ import { sh, uniqueSuffix } from '../support/netns';
 import { TapDevice, TapError } from '../../src-main/link/tap';
 
 /** Opens a TAP in a child process running as `nobody` (uid 65534, no capabilities). */
-function openAsNobody(name: string, create = false): { ok: boolean; code?: string; message?: string } {
+function openAsNobody(name: string, create = false): { ok: boolean; code?: string; message?: string; fix?: { kind: string; command: string } | null } {
   const out = execFileSync(
     'setpriv',
     ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', 'tests/stack/fixtures/tap-open.ts', name, ...(create ? ['--create'] : [])],
     { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', TSX_TSCONFIG_PATH: 'tsconfig.node.json' }, timeout: 30_000 },
   );
-  return JSON.parse(out.trim().split('\n').pop()!) as { ok: boolean; code?: string; message?: string };
+  return JSON.parse(out.trim().split('\n').pop()!) as ReturnType<typeof openAsNobody>;
 }
 
 const why = missing('root', 'tun');
@@ -48,9 +48,12 @@ describe.skipIf(why !== null)(title(why, 'TAP device errors'), () => {
 
 describe.skipIf(why !== null)(title(why, 'TAP permissions (as an unprivileged user)'), () => {
   it('creating a TAP without CAP_NET_ADMIN: EPERM with the one-time fix', () => {
-    const r = openAsNobody(`nx${uniqueSuffix()}`, true);
+    const name = `nx${uniqueSuffix()}`;
+    const r = openAsNobody(name, true);
     expect(r).toMatchObject({ ok: false, code: 'EPERM' });
     expect(r.message).toMatch(/needs CAP_NET_ADMIN.*\n\s+sudo ip tuntap add dev nx\w+ mode tap user \$USER/);
+    // The same command as data, for the UI's copy button.
+    expect(r.fix).toEqual({ kind: 'tap-create', command: `sudo ip tuntap add dev ${name} mode tap user $USER` });
   });
 
   it("another user's persistent TAP: EPERM; one made with `user nobody`: attaches", () => {
@@ -62,6 +65,7 @@ describe.skipIf(why !== null)(title(why, 'TAP permissions (as an unprivileged us
       const denied = openAsNobody(theirs);
       expect(denied).toMatchObject({ ok: false, code: 'EPERM' });
       expect(denied.message).toMatch(/belongs to another user/);
+      expect(denied.fix).toEqual({ kind: 'tap-owner', command: `sudo ip tuntap del dev ${theirs} mode tap && sudo ip tuntap add dev ${theirs} mode tap user $USER` });
       expect(openAsNobody(mine)).toEqual({ ok: true });
     } finally {
       sh('ip', ['tuntap', 'del', 'dev', theirs, 'mode', 'tap']);

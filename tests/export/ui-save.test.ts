@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RpcError, requestSchemas } from '@shared/ipc/contract';
+import { createDispatcher, toRpcError } from '../../src-main/transport/dispatcher';
+import { SessionRegistry } from '../../src-main/session/registry';
+import { createSource } from '../../src-main/session/sources';
+import { tapOpenError } from '../../src-main/session/sources/tap';
+import { TapError, tapCreateFix, tapOwnerFix } from '../../src-main/link/tap';
+import { captureCapabilityFix } from '../../src-main/capture/live';
+import { SaveGrants } from '../../src-main/electron/save-grants';
+
+/**
+ * The main-side seams of the UI's Save and export (issue 9 §6, §7) and of the permission hint
+ * (§8): the requests only Electron answers, its one-write path grants, and the fix that travels
+ * with an EACCES to the renderer. The UI itself is covered by tests/e2e/export.spec.ts.
+ */
+const work = mkdtempSync(join(tmpdir(), 'tcplab-ui-save-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('requests only the Electron shell answers', () => {
+  const registry = new SessionRegistry({ createSource });
+  afterAll(() => registry.dispose());
+  const dispatch = createDispatcher({ registry, version: 'test', shell: 'browser', initialSessionId: () => null });
+
+  it('dialog.save and file.write say ENOTSUP in the browser shell (the renderer downloads instead)', async () => {
+    await expect(dispatch('dialog.save', { suggestedName: 'a.pcapng' })).rejects.toMatchObject({ code: 'ENOTSUP', message: /browser shell has no native save dialog/ });
+    await expect(dispatch('file.write', { path: join(work, 'x.svg'), bytes: new Uint8Array(3) })).rejects.toMatchObject({ code: 'ENOTSUP' });
+    expect(existsSync(join(work, 'x.svg'))).toBe(false);
+  });
+
+  it('validate their parameters: a suggested name has no directory, a path is absolute', () => {
+    expect(() => requestSchemas['dialog.save'].parse({ suggestedName: '../etc/passwd' })).toThrow(/suggestedName: expected/);
+    expect(() => requestSchemas['file.write'].parse({ path: 'relative.png', bytes: new Uint8Array(1) })).toThrow(/path: expected/);
+    expect(requestSchemas['dialog.save'].parse({ suggestedName: 'ladder-stream-0.svg' })).toEqual({ suggestedName: 'ladder-stream-0.svg' });
+  });
+});
+
+describe('SaveGrants: Electron writes only where the save dialog pointed, once', () => {
+  it('refuses a path the dialog did not grant, writes a granted one atomically, then refuses it again', () => {
+    const grants = new SaveGrants();
+    const path = join(work, 'chart.png');
+    const bytes = Uint8Array.of(0x89, 0x50, 0x4e, 0x47);
+    expect(() => grants.write({ path, bytes })).toThrow(/was not chosen in the save dialog/);
+    expect(existsSync(path)).toBe(false);
+    grants.grant(path);
+    expect(grants.write({ path, bytes })).toEqual({ path, bytes: 4 });
+    expect([...readFileSync(path)]).toEqual([...bytes]);
+    expect(readdirSync(work).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(() => grants.write({ path, bytes })).toThrow(RpcError);
+  });
+
+  it('a session.save grant is used up by one save', () => {
+    const grants = new SaveGrants();
+    grants.grant('/tmp/x.pcapng');
+    expect(() => grants.take('session.save', '/tmp/y.pcapng')).toThrow(/'\/tmp\/y\.pcapng' was not chosen/);
+    grants.take('session.save', '/tmp/x.pcapng');
+    expect(() => grants.take('session.save', '/tmp/x.pcapng')).toThrow(/was not chosen/);
+  });
+
+  it('a failed write leaves neither the file nor a .partial behind', () => {
+    const grants = new SaveGrants();
+    const path = join(work, 'no-such-dir', 'out.svg');
+    grants.grant(path);
+    expect(() => grants.write({ path, bytes: new Uint8Array(1) })).toThrow(/ENOENT/);
+    expect(existsSync(path) || existsSync(`${path}.partial`)).toBe(false);
+  });
+});
+
+describe('the permission fix travels with the error', () => {
+  it('a TAP EPERM becomes EACCES with the TAP’s own fix, in the message and as data', () => {
+    const create = tapOpenError(new TapError('EPERM', 'tap: creating x needs CAP_NET_ADMIN', tapCreateFix('tlx0')), 'tlx0');
+    expect(create.code).toBe('EACCES');
+    expect(create.fix).toEqual({ kind: 'tap-create', command: 'sudo ip tuntap add dev tlx0 mode tap user $USER' });
+    expect(create.message).toContain('sudo ip tuntap add dev tlx0 mode tap user $USER');
+    const owner = tapOpenError(new TapError('EPERM', 'tap: not allowed', tapOwnerFix('tlx1')), 'tlx1');
+    expect(owner.fix?.kind).toBe('tap-owner');
+    expect(owner.message).toContain(owner.fix!.command);
+    // Not a permission problem: no fix as data.
+    expect(tapOpenError(new TapError('EBUSY', 'tap: busy'), 'tlx2').fix).toBeUndefined();
+  });
+
+  it('toRpcError keeps the fix (the worker → main → renderer hop), and leaves other errors alone', () => {
+    const fix = { kind: 'capture' as const, command: 'sudo setcap cap_net_raw,cap_net_admin=eip /usr/bin/node' };
+    expect(toRpcError(new RpcError('EACCES', 'denied', fix))).toEqual({ code: 'EACCES', message: 'denied', fix });
+    expect(toRpcError(new RpcError('EINVAL', 'bad'))).toEqual({ code: 'EINVAL', message: 'bad' });
+  });
+
+  it('the capture fix names the real binary that runs tcplab (setcap refuses a symlink)', () => {
+    const link = join(work, 'node-link');
+    symlinkSync(process.execPath, link);
+    const real = captureCapabilityFix(process.execPath);
+    expect(real).toMatch(/^sudo setcap cap_net_raw,cap_net_admin=eip \/\S+$/);
+    expect(captureCapabilityFix(link)).toBe(real);
+    expect(captureCapabilityFix('/opt/my apps/electron')).toBe("sudo setcap cap_net_raw,cap_net_admin=eip '/opt/my apps/electron'");
+  });
+});
