@@ -23,11 +23,12 @@ export function onesComplementSum(bytes: Uint8Array, off: number, len: number, i
       i += 2;
     }
     const words = (end - i) >>> 2;
-    const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    const first = (bytes.byteOffset + i) >>> 2;
+    const u32 = wordsOver(bytes.buffer, first + words);
     // A double holds 2^53: room for 2^21 words of 2^32 (8 MiB) before folding; fold per block.
     let host = 0;
-    for (let w = 0; w < words; ) {
-      const blockEnd = Math.min(words, w + 0x100000);
+    for (let w = first, last = first + words; w < last; ) {
+      const blockEnd = Math.min(last, w + 0x100000);
       let block = 0;
       for (; w < blockEnd; w++) block += u32[w]!;
       host += (block % 0x10000) + Math.floor(block / 0x10000);
@@ -41,6 +42,27 @@ export function onesComplementSum(bytes: Uint8Array, off: number, len: number, i
   if (i < end) sum += bytes[i]! << 8;
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
   return sum;
+}
+
+/**
+ * A word view over a whole buffer, kept for the next call on the same buffer: frames come from
+ * slabs and batch buffers, so consecutive sums mostly share one, and a new view per call cost
+ * about as much as summing a small segment. Only buffers up to CACHED_VIEW_MAX_BYTES are kept, so
+ * the cache pins at most that much memory.
+ */
+let cachedBuffer: ArrayBufferLike | null = null;
+let cachedWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+const CACHED_VIEW_MAX_BYTES = 4 << 20;
+
+function wordsOver(buffer: ArrayBufferLike, wordsNeeded: number): Uint32Array<ArrayBufferLike> {
+  // (A resizable buffer may have grown since the view was made: then make a new one.)
+  if (buffer === cachedBuffer && cachedWords.length >= wordsNeeded) return cachedWords;
+  const words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  if (buffer.byteLength <= CACHED_VIEW_MAX_BYTES) {
+    cachedBuffer = buffer;
+    cachedWords = words;
+  }
+  return words;
 }
 
 /** Below this many bytes the plain 16-bit loop is as fast as setting up a word view. */

@@ -12,6 +12,7 @@ import type { CounterHandle } from '../counters';
 import type { Stack } from '../stack';
 import { payloadBytes, type IpProtocolHandler, type Ipv4Datagram, type Ipv4SendRequest, type Ipv4SendResult } from './protocols';
 import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
+import { FrameSlab } from '../frame-slab';
 
 /** What the IP layer knows about a received datagram beyond the seam (for ICMP errors). */
 export interface ReceivedDatagram extends Ipv4Datagram {
@@ -57,6 +58,8 @@ export class Ipv4Layer {
   private readonly rxPackets: CounterHandle;
   private readonly rxDelivered: CounterHandle;
   private readonly txPackets: CounterHandle;
+  /** Frames of the fast send path are carved from slabs (see FrameSlab). */
+  private readonly frames = new FrameSlab();
 
   constructor(
     private readonly stack: Stack,
@@ -139,13 +142,10 @@ export class Ipv4Layer {
     const moreFragments = v.moreFragments;
     const fragmentOffset = v.fragmentOffset;
     const protocol = v.protocol;
-    const id = s.event(
-      'ipv4',
-      'packet-in',
-      frameCauseId,
-      () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, ttl, length: total, id: v.identification, mf: moreFragments, offset: fragmentOffset }),
-      ifc.name,
-    );
+    // The probe's data only when someone listens (no closure per packet either).
+    const id = s.probes.hasListeners()
+      ? s.event('ipv4', 'packet-in', frameCauseId, () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, ttl, length: total, id: v.identification, mf: moreFragments, offset: fragmentOffset }), ifc.name)
+      : s.probes.allocateId();
     // RFC 1122 §3.2.1.3: a source that is broadcast or multicast is not a host; discard.
     if (src === 0xffffffff || isMulticast(src) || src === ifc.broadcast) {
       s.drop('ipv4', 'bad-source', id, { src: ipv4ToString(src) });
@@ -218,22 +218,7 @@ export class Ipv4Layer {
       });
       return;
     }
-    this.deliver({
-      src,
-      dst,
-      protocol,
-      ttl,
-      dscp: v.dscp,
-      ecn: v.ecn,
-      identification: v.identification,
-      payload,
-      causeId: id,
-      ifname: ifc.name,
-      header: frame.subarray(offset, offset + hl),
-      linkBroadcast,
-      ipBroadcast,
-      fragments: 1,
-    });
+    this.deliver(new UnfragmentedDatagram(src, dst, protocol, ttl, v.dscp, v.ecn, v.identification, payload, id, ifc.name, frame, offset, hl, linkBroadcast, ipBroadcast));
   }
 
   /** Hands a whole datagram to its protocol, or answers protocol unreachable. */
@@ -301,27 +286,22 @@ export class Ipv4Layer {
     }
     const identification = this.identification;
     this.identification = (this.identification + 1) & 0xffff;
-    const id = s.event(
-      'ipv4',
-      'packet-out',
-      req.causeId,
-      () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, length: total, id: identification }),
-      ifc.name,
-    );
+    const id = s.probes.hasListeners()
+      ? s.event('ipv4', 'packet-out', req.causeId, () => ({ src: ipv4ToString(src), dst: ipv4ToString(dst), protocol, length: total, id: identification }), ifc.name)
+      : s.probes.allocateId();
 
     const local = dst === ifc.addr || s.isLocalAddress(dst);
     // Fast path: one frame, the transport writes its bytes straight into it.
     if (!local && writer && total <= mtu) {
       const broadcast = limitedBroadcast || ifc.isBroadcast(dst);
       const dstMac: Uint8Array | null = broadcast ? BROADCAST_MAC_BYTES : isMulticast(dst) ? multicastMacBytes(dst) : null;
-      const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
+      const frame = this.frames.alloc(ETHERNET_HEADER_LENGTH + total);
       writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
       emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payloadLength);
       writer.writeInto(frame, ETHERNET_HEADER_LENGTH + hl);
       this.txPackets.value++;
-      // The notice's payload is a view of the frame, which ARP keeps unchanged while it queues it.
-      const unresolved: UnresolvedNotice = { src, dst, protocol, payload: frame.subarray(ETHERNET_HEADER_LENGTH + hl), causeId: id };
-      this.output(ifc, nextHop, dstMac, frame, id, unresolved);
+      // The notice's payload is a view of the frame (made only if ARP fails), which ARP keeps unchanged while it queues it.
+      this.output(ifc, nextHop, dstMac, frame, id, new FramePayloadNotice(src, dst, protocol, frame, ETHERNET_HEADER_LENGTH + hl, id));
       return { ok: true };
     }
     const payload = payloadBytes(req.payload);
@@ -393,4 +373,47 @@ export interface UnresolvedNotice {
   protocol: number;
   payload: Uint8Array;
   causeId: number;
+}
+
+/** The notice of a frame sent on the fast path: the payload view is made only when it is read. */
+class FramePayloadNotice implements UnresolvedNotice {
+  constructor(
+    readonly src: number,
+    readonly dst: number,
+    readonly protocol: number,
+    private readonly frame: Uint8Array,
+    private readonly payloadOffset: number,
+    readonly causeId: number,
+  ) {}
+  get payload(): Uint8Array {
+    return this.frame.subarray(this.payloadOffset);
+  }
+}
+
+/**
+ * A datagram that arrived in one frame. Its header view (only ICMP errors quote it) is made when
+ * read: a typed-array view per received packet is one of the larger per-packet costs.
+ */
+class UnfragmentedDatagram implements ReceivedDatagram {
+  readonly fragments = 1;
+  constructor(
+    readonly src: number,
+    readonly dst: number,
+    readonly protocol: number,
+    readonly ttl: number,
+    readonly dscp: number,
+    readonly ecn: number,
+    readonly identification: number,
+    readonly payload: Uint8Array,
+    readonly causeId: number,
+    readonly ifname: string,
+    private readonly frame: Uint8Array,
+    private readonly headerOffset: number,
+    private readonly headerLength: number,
+    readonly linkBroadcast: boolean,
+    readonly ipBroadcast: boolean,
+  ) {}
+  get header(): Uint8Array {
+    return this.frame.subarray(this.headerOffset, this.headerOffset + this.headerLength);
+  }
 }
