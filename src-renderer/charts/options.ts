@@ -82,6 +82,10 @@ export interface CongestionLabels {
   recovery: string;
   cursor: string;
   markers: Record<SeriesMarkerKind, string>;
+  /** Appended to tcplab's cwnd when a polled kernel curve is beside it, e.g. "tcplab, true". */
+  tcplabTrue?: string;
+  /** Name of a kernel curve; `{subject}` and `{algorithm}` are filled in. */
+  kernelCwnd?: string;
 }
 
 export interface Overlay {
@@ -105,9 +109,17 @@ export const MARKER_SYMBOL: Record<SeriesMarkerKind, string> = {
 export function congestionOption(main: SessionSeries, overlays: Overlay[], labels: CongestionLabels, cursorT: number | null, theme: ChartTheme = DEFAULT_THEME): ChartOption {
   const series: ChartSeries[] = [];
   const algo = main.algorithm ? ` (${main.algorithm})` : '';
+  const kernel = main.kernel ?? [];
   if (main.cwnd) {
     const markArea = main.recovery.length > 0 ? { silent: true, label: { show: false }, itemStyle: { color: 'rgba(220,38,38,0.08)' }, data: main.recovery.map(([a, b]) => [{ xAxis: a, name: labels.recovery }, { xAxis: b }]) } : undefined;
-    series.push(bigLine(`${labels.cwnd}${algo}`, main.cwnd, { step: 'end', lineStyle: { width: 2 }, ...(markArea ? { markArea } : {}) }));
+    // Beside a polled kernel curve the legend says which one is true.
+    const which = kernel.length > 0 ? ` — ${labels.tcplabTrue ?? 'tcplab, true'}` : '';
+    series.push(bigLine(`${labels.cwnd}${algo}${which}`, main.cwnd, { step: 'end', lineStyle: { width: 2 }, ...(markArea ? { markArea } : {}) }));
+  }
+  for (const k of kernel) {
+    const name = (labels.kernelCwnd ?? 'cwnd — Linux {subject} ({algorithm}), polled via ss').replace('{subject}', k.subject).replace('{algorithm}', k.algorithm ?? '?');
+    // Samples, not every change: drawn with a dot per poll so the sampling shows.
+    series.push({ ...bigLine(name, k.cwnd, { step: 'end', lineStyle: { width: 1.5, type: [2, 2] } }), showSymbol: true, symbol: 'circle', symbolSize: 3 });
   }
   if (main.ssthresh) series.push(bigLine(labels.ssthresh, main.ssthresh, { step: 'end', lineStyle: { type: 'dashed' } }));
   if (main.flightSize) series.push(bigLine(labels.flight, main.flightSize, { step: 'end', lineStyle: { width: 1 } }));

@@ -44,6 +44,8 @@ export const sourceSpecSchema = s.tagged('kind', {
     services: s.optional(tapServices),
     /** Create the TAP when missing (needs CAP_NET_ADMIN; it goes away when the session closes). */
     create: s.optional(s.boolean()),
+    /** Poll the local Linux peer's cwnd with `ss -tin` (probe layer `kernel`) for the congestion view. */
+    kernelCwnd: s.optional(s.boolean()),
   }),
   lab: s.object({
     kind: s.literal('lab'),

@@ -78,4 +78,9 @@ export interface TapStackSnapshot {
   /** The stack's named counters, then the device's as `device.*`. */
   counters: Record<string, number>;
   clients: TapClientRow[];
+  /**
+   * The poll of the Linux peer's own TCP state (`ss -tin`), when the session asked for it: where
+   * ss ran (null = this namespace), samples so far, the last error. Optional: older snapshots lack it.
+   */
+  kernelPoll?: { netns: string | null; polls: number; samples: number; lastError: string | null } | null;
 }

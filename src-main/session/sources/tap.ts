@@ -27,6 +27,7 @@ import { startServices, type RunningService } from '../../stack/services';
 import '../../stack/tcp/services';
 import { fillGenerated } from '../../stack/tcp/services';
 import { TcpSocket } from '../../stack/tcp/socket';
+import { KernelTcpPoller } from '../../capture/kernel-tcp-poller';
 import type { CapturedFrame, FrameSource, SourceSink } from '../source';
 
 export interface TapSourceOptions {
@@ -39,6 +40,13 @@ export interface TapSourceOptions {
   create?: boolean;
   /** Seed of the stack's randomness (ISNs, ports, MAC); default random. */
   seed?: number;
+  /**
+   * Poll the Linux peer's own cwnd (`ss -tin`, every `kernelPollMs`, default 100 ms) while the
+   * stack runs: the TAP's kernel side is local by construction; ss runs in whichever network
+   * namespace holds the TAP's other end (src-main/capture/kernel-tcp-poller.ts).
+   */
+  kernelCwnd?: boolean;
+  kernelPollMs?: number;
 }
 
 export interface TapConnectOptions {
@@ -119,6 +127,8 @@ export class TapStackSource implements FrameSource {
   private readonly opts: TapSourceOptions;
   /** Wall-clock ms at the stack clock's 0: frame tsUs = (t + epochOffsetMs) · 1000. */
   readonly epochOffsetMs: number;
+  /** Polls the kernel peer's cwnd when the session asked for it (`kernelCwnd`). */
+  readonly kernelPoller: KernelTcpPoller | null = null;
 
   private constructor(opts: TapSourceOptions, parts: { clock: RealClock; tap: TapDevice; device: Device; stack: Stack; epochOffsetMs: number }) {
     this.opts = opts;
@@ -128,6 +138,15 @@ export class TapStackSource implements FrameSource {
     this.device = parts.device;
     this.stack = parts.stack;
     this.label = `stack on ${opts.tap} ${opts.ip}`;
+    if (opts.kernelCwnd) {
+      this.kernelPoller = new KernelTcpPoller({
+        clock: parts.clock,
+        probes: parts.stack.probes,
+        intervalMs: opts.kernelPollMs ?? 100,
+        peer: opts.ip.split('/')[0]!,
+        followInterface: opts.tap,
+      });
+    }
   }
 
   /** Attaches to the TAP and starts the stack; errors are RpcErrors fit for the open request. */
@@ -174,6 +193,7 @@ export class TapStackSource implements FrameSource {
         ...(opts.gateway !== undefined ? { gateway: opts.gateway } : {}),
       });
       s.setServices(opts.services ?? []);
+      s.kernelPoller?.start();
     } catch (e) {
       await stack.close();
       clock.clearAll();
@@ -207,7 +227,8 @@ export class TapStackSource implements FrameSource {
     this.stopped = true;
     for (const list of this.services.values()) for (const s of list) s.stop();
     this.services.clear();
-    this.closing = this.stack.close().finally(() => this.clock.clearAll());
+    const poller = this.kernelPoller?.stop() ?? Promise.resolve();
+    this.closing = poller.then(() => this.stack.close()).finally(() => this.clock.clearAll());
     this.closing.catch(() => {});
   }
 
@@ -375,6 +396,9 @@ export class TapStackSource implements FrameSource {
       })),
       counters,
       clients: this.clients.map(rowOf),
+      kernelPoll: this.kernelPoller
+        ? { netns: this.kernelPoller.stats.netns, polls: this.kernelPoller.stats.polls, samples: this.kernelPoller.stats.samples, lastError: this.kernelPoller.stats.lastError }
+        : null,
     };
   }
 
