@@ -70,38 +70,40 @@ export class FrameSummarizer {
   }
 
   private info(frame: SummarizableFrame): string {
-    return infoOf(this.printer.printFrame(frame.linkType, frame.data, frame.originalLength, Math.floor(frame.tsUs / 1e6), frame.tsUs % 1e6));
+    return this.printer.printFirstLine(frame.linkType, frame.data, frame.originalLength, Math.floor(frame.tsUs / 1e6), frame.tsUs % 1e6, ipPrefixLength);
   }
 }
 
 /**
  * The Info column: the first row of tcpdump's line without its "IP src.port > dst.port: " prefix
  * (the table shows the addresses in their own columns). The same as
- * `line.split('\n', 1)[0].replace(/^IP (?:\S+) > (?:\S+): /, '')`, without an array and a regular
- * expression per frame.
+ * `line.split('\n', 1)[0].replace(/^IP (?:\S+) > (?:\S+): /, '')`; summaries make it from the
+ * printer's bytes (printFirstLine), without an array, a regular expression or a second string.
  */
 export function infoOf(line: string): string {
-  let end = line.indexOf('\n');
-  if (end < 0) end = line.length;
-  const start = ipPrefixLength(line, end);
-  return start === 0 && end === line.length ? line : line.substring(start, end);
+  const bytes = Uint8Array.from(line, (c) => c.charCodeAt(0));
+  let end = bytes.indexOf(0x0a);
+  if (end < 0) end = bytes.length;
+  return line.substring(ipPrefixLength(bytes, 0, end), end);
 }
 
-/** Length of "IP <non-space run> > <non-space run>: " at the start of line[0, end), or 0. */
-function ipPrefixLength(line: string, end: number): number {
-  if (!line.startsWith('IP ')) return 0;
-  let i = 3;
-  while (i < end && !isSpace(line.charCodeAt(i))) i++;
-  if (i === 3 || !line.startsWith(' > ', i)) return 0;
+/** Length of "IP <non-space run> > <non-space run>: " at the start of text[start, end), or 0. */
+function ipPrefixLength(text: Uint8Array, start: number, end: number): number {
+  // 'I' 'P' ' '
+  if (end - start < 3 || text[start] !== 0x49 || text[start + 1] !== 0x50 || text[start + 2] !== 0x20) return 0;
+  let i = start + 3;
+  while (i < end && !isSpace(text[i]!)) i++;
+  // ' ' '>' ' '
+  if (i === start + 3 || i + 3 > end || text[i] !== 0x20 || text[i + 1] !== 0x3e || text[i + 2] !== 0x20) return 0;
   const second = i + 3;
   let j = second;
-  while (j < end && !isSpace(line.charCodeAt(j))) j++;
+  while (j < end && !isSpace(text[j]!)) j++;
   // The second run is at least one character and a ':', and a space follows it.
-  if (j - second < 2 || line.charCodeAt(j - 1) !== 0x3a || j >= end || line.charCodeAt(j) !== 0x20) return 0;
-  return j + 1;
+  if (j - second < 2 || text[j - 1] !== 0x3a || j >= end || text[j] !== 0x20) return 0;
+  return j + 1 - start;
 }
 
-/** JavaScript's \s among the characters a printed line holds (tcpdump prints Latin-1 at most). */
+/** JavaScript's \s among the characters a printed line holds (one byte each, Latin-1). */
 function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
@@ -116,13 +118,21 @@ function protocolOf(pkt: DecodedPacket): string {
   return pkt.link?.kind === 'ethernet' ? 'Ethernet' : 'Unknown';
 }
 
+/**
+ * Most frames have no flag: they share one frozen empty list instead of keeping an array each
+ * (a session keeps every row). Frozen, so a change to it fails loudly instead of reaching every row.
+ */
+const NO_FLAGS = Object.freeze([]) as unknown as string[];
+
 function flagsOf(pkt: DecodedPacket): string[] {
+  const syn = pkt.tcp ? pkt.tcp.flags & TCP_SYN : 0;
+  const rst = pkt.tcp ? pkt.tcp.flags & TCP_RST : 0;
+  const fin = pkt.tcp ? pkt.tcp.flags & TCP_FIN : 0;
+  if (!syn && !rst && !fin && !pkt.error) return NO_FLAGS;
   const out: string[] = [];
-  if (pkt.tcp) {
-    if (pkt.tcp.flags & TCP_SYN) out.push('syn');
-    if (pkt.tcp.flags & TCP_RST) out.push('rst');
-    if (pkt.tcp.flags & TCP_FIN) out.push('fin');
-  }
+  if (syn) out.push('syn');
+  if (rst) out.push('rst');
+  if (fin) out.push('fin');
   if (pkt.error) out.push(pkt.error.kind);
   return out;
 }

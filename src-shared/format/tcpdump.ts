@@ -427,6 +427,32 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     return text;
   }
 
+  /**
+   * The first line `printFrame` would return, without its newline, starting `skip(text, start,
+   * end)` bytes in: one flat string, and no string for the rest (the Packets table's Info column,
+   * made for every frame a session reads). `text[start, end)` is the line's bytes, one per char.
+   */
+  printFirstLine(
+    linkType: number,
+    data: Uint8Array,
+    originalLength: number,
+    tsSec: number,
+    tsUsec: number,
+    skip: (text: Uint8Array, start: number, end: number) => number,
+  ): string {
+    const start = this.pos;
+    this.append(linkType, data, originalLength, tsSec, tsUsec);
+    const b = this.out;
+    let end = b.indexOf(0x0a, start);
+    if (end < 0 || end > this.pos) end = this.pos;
+    let text = '';
+    for (let i = start + skip(b, start, end); i < end; i += 8192) {
+      text += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + 8192, end)) as unknown as number[]);
+    }
+    this.pos = start;
+    return text;
+  }
+
   /** Bytes of printed text waiting in the output buffer (see `takeOutput`). */
   get pendingBytes(): number {
     return this.pos;
