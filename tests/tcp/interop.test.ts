@@ -2,11 +2,20 @@
  * tcplab's TCP against the Linux kernel over a TAP whose kernel side lives in a test namespace
  * (tests/support/tap.ts). Kernel 192.0.2.1, tcplab 192.0.2.2.
  *
- * Sizes: the issue asks for 100 MB both ways; this suite moves TCPLAB_INTEROP_MB (default 100)
- * on the clean path, and TCPLAB_INTEROP_IMPAIRED_MB (default 5) through 5% loss, 20 ms delay and
- * 10% reordering from tcplab's fault injector plus 5% random drops on the kernel side
- * (iptables statistic) — at those rates a bulk transfer runs at a few Mbit/s, and CI has a time
- * budget. Set the variables to 100 to run the full figure.
+ * Sizes: the issue asks for 100 MB both ways. The clean path moves TCPLAB_INTEROP_MB (default 100).
+ * The impaired path — 5% loss, 20 ms delay and 10% reordering both ways from tcplab's fault
+ * injector, plus 5% random drops of everything the kernel receives (iptables statistic) — runs its
+ * two directions concurrently, each in its own namespace:
+ *   kernel → tcplab: TCPLAB_INTEROP_IMPAIRED_IN_MB (default 100). The kernel sender uses BBR
+ *     (pinned per socket when the kernel has it; it is this machine's default): it does not back
+ *     off on random loss, ~1–2 MB/s here.
+ *   tcplab → kernel: TCPLAB_INTEROP_IMPAIRED_OUT_MB (default 30). tcplab's sender is loss-based
+ *     (CUBIC, SACK) and sees ~10% loss on its data (both drop stages): ~0.15–0.2 MB/s, so 100 MB
+ *     takes ~10 min — more than CI's budget. Linux's own CUBIC through the same impairments is
+ *     slower still (~0.08 MB/s, docs/tcp.md). Run the full figure nightly with
+ *     TCPLAB_INTEROP_IMPAIRED_MB=100 (sets both directions).
+ * Every impaired run prints its figures (MB, seconds, retransmissions, RTOs, SACK recoveries on
+ * both sides); docs/tcp.md records measured ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +29,7 @@ import { startTcpdump } from '../support/netns';
 import { RealClock } from '../../src-main/link/real-clock';
 import { FaultInjector } from '../../src-main/link/fault-injector';
 import type { Device } from '../../src-main/link/device';
+import type { TcpConnection } from '../../src-main/stack/tcp/connection';
 import { Stack } from '../../src-main/stack/stack';
 import { startServices } from '../../src-main/stack/services';
 import { generatedSha256, runTcpClient } from '../../src-main/stack/tcp/services';
@@ -28,7 +38,9 @@ import type { CliIo } from '../../src-main/cli/command';
 
 const why = missing('root', 'netns', 'tun', 'curl', 'socat', 'iptables', 'tcpdump');
 const CLEAN_MB = Number(process.env.TCPLAB_INTEROP_MB ?? 100);
-const IMPAIRED_MB = Number(process.env.TCPLAB_INTEROP_IMPAIRED_MB ?? 5);
+const IMPAIRED_MB = process.env.TCPLAB_INTEROP_IMPAIRED_MB;
+const IMPAIRED_IN_MB = Number(process.env.TCPLAB_INTEROP_IMPAIRED_IN_MB ?? IMPAIRED_MB ?? 100);
+const IMPAIRED_OUT_MB = Number(process.env.TCPLAB_INTEROP_IMPAIRED_OUT_MB ?? IMPAIRED_MB ?? 30);
 
 interface Env {
   env: TapInNetns;
@@ -73,13 +85,13 @@ async function curlSha(e: Env, bytes: number, timeoutMs: number): Promise<{ sha:
  * A kernel server that sends `bytes` random bytes (a file) to whoever connects; with `readToo` it
  * also reads (and drops) what the client sends, so closing does not reset the connection.
  */
-async function kernelServer(e: Env, bytes: number, port: number, readToo = false): Promise<{ sha: string; stop: () => void }> {
+async function kernelServer(e: Env, bytes: number, port: number, readToo = false, congestion?: string): Promise<{ sha: string; stop: () => void }> {
   const file = join(e.dir, `kernel-${bytes}.bin`);
   await runInNs(e.env.ns, 'sh', ['-c', `head -c ${bytes} /dev/urandom > ${file}`], { timeoutMs: 60_000 });
   const sha = (await runInNs(e.env.ns, 'sha256sum', [file])).stdout.split(' ')[0]!;
   const child = readToo
     ? runInNs(e.env.ns, 'socat', [`TCP-LISTEN:${port},reuseaddr`, `SYSTEM:cat ${file} & cat >/dev/null; wait`], { timeoutMs: 600_000 })
-    : runInNs(e.env.ns, 'socat', ['-u', `OPEN:${file}`, `TCP-LISTEN:${port},reuseaddr`], { timeoutMs: 600_000 });
+    : runInNs(e.env.ns, 'socat', ['-u', `OPEN:${file}`, `TCP-LISTEN:${port},reuseaddr${congestion ? `,setsockopt-string=6:13:${congestion}` : ''}`], { timeoutMs: 1_200_000 }); // 6:13 = IPPROTO_TCP, TCP_CONGESTION
   await new Promise((r) => setTimeout(r, 300));
   return { sha, stop: () => void child };
 }
@@ -114,26 +126,33 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
     expect(r.stdout.trim().split('\n')).toEqual(['1 200', '0 200']);
   });
 
-  it('ss -ti on the kernel side shows the MSS and window scale; the kernel negotiates SACK and timestamps', async () => {
-    // The kernel of this machine fills no 'ts'/'sack' flags into ss -ti even between two kernel
-    // sockets, so SACK and timestamps are checked on the wire (tcpdump), MSS and wscale with ss.
+  it('ss -tio on the kernel side shows MSS, window scale, SACK and timestamps (ts sack)', async () => {
+    // ss prints the negotiated-option flags (tcp_info tcpi_options: "ts", "sack", "ecn") only
+    // with -o/--options or -e (iproute2 ss.c tcp_show_info fills them `if (show_options)`);
+    // plain `ss -tin` never shows them, whatever was negotiated. The wire is checked too.
     const pcap = join(e.dir, 'ss.pcap');
     const stop = await startTcpdump(e.env.ns, e.env.ifname, pcap, ['--immediate-mode', 'tcp port 8090']);
     const hold = runInNs(e.env.ns, 'socat', ['-T', '5', 'TCP-LISTEN:8090,reuseaddr', 'SYSTEM:sleep 2; echo done'], { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300));
     const client = runTcpClient(e.stack, { host: e.env.kernelAddr, port: 8090 });
     await new Promise((r) => setTimeout(r, 700));
-    const ss = await runInNs(e.env.ns, 'ss', ['-tin', 'state', 'established', 'dst', e.env.stackAddr]);
+    const ss = await runInNs(e.env.ns, 'ss', ['-tino', 'state', 'established', 'dst', e.env.stackAddr]);
+    const sysctl = await runInNs(e.env.ns, 'sysctl', ['-n', 'net.ipv4.tcp_sack', 'net.ipv4.tcp_timestamps']);
     const r = await client;
     await hold;
     await new Promise((res) => setTimeout(res, 300));
     await stop();
-    expect(ss.stdout, ss.stdout).toMatch(/wscale:3,\d+/); // 256 KiB receive buffer → our shift 3
+    expect(sysctl.stdout.split('\n').slice(0, 2)).toEqual(['1', '1']);
+    expect(ss.stdout, ss.stdout).toMatch(/\bts\b/);
+    expect(ss.stdout).toMatch(/\bsack\b/);
+    expect(ss.stdout).toMatch(/wscale:3,\d+/); // 256 KiB receive buffer → our shift 3
     expect(ss.stdout).toMatch(/mss:1448\b/); // 1500 − 40 − 12 bytes of timestamps on every segment
+    const plain = await runInNs(e.env.ns, 'ss', ['-tin', 'state', 'listening']);
+    expect(plain.code).toBe(0);
     const dump = (await runInNs(e.env.ns, 'tcpdump', ['-nr', pcap])).stdout;
     const synAck = dump.split('\n').find((l) => l.includes('192.0.2.1.8090 > 192.0.2.2') && l.includes('[S.]'))!;
     expect(synAck, dump).toMatch(/mss 1460,sackOK,TS val \d+ ecr \d+,nop,wscale \d+/);
-    const ourSyn = dump.split('\n').find((l) => l.includes('> 192.0.2.1.8090') && l.includes('[S]'))!;
+    const ourSyn = dump.split('\n').find((l) => l.includes('> 192.0.2.1.8090') && l.includes('[S'))!;
     expect(ourSyn).toMatch(/mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale 3/);
     // Timestamps stay on every later segment of both sides.
     expect(dump.split('\n').filter((l) => l.includes('[.]')).every((l) => l.includes('TS val'))).toBe(true);
@@ -187,30 +206,124 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
   });
 });
 
+/** Kernel TCP counters of the namespace (nstat), for the figures of an impaired run. */
+const KERNEL_COUNTERS = ['TcpRetransSegs', 'TcpExtTCPTimeouts', 'TcpExtTCPSackRecovery', 'TcpExtTCPLostRetransmit', 'TcpExtTCPLossProbes', 'TcpExtTCPOFOQueue'] as const;
+async function kernelCounters(e: Env): Promise<Record<string, number>> {
+  const r = await runInNs(e.env.ns, 'nstat', ['-az', ...KERNEL_COUNTERS]);
+  const out: Record<string, number> = {};
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+)\s+(\d+)/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Keeps hold of the stack's connections that match, so their counters outlive the close. */
+function watchConnections(stack: Stack, match: (c: TcpConnection) => boolean): { conns: Set<TcpConnection>; stop: () => void } {
+  const conns = new Set<TcpConnection>();
+  const timer = setInterval(() => {
+    for (const c of stack.tcp.connections.values()) if (match(c)) conns.add(c);
+  }, 20);
+  return { conns, stop: () => clearInterval(timer) };
+}
+
+interface ImpairedFigures {
+  direction: string;
+  mb: number;
+  seconds: number;
+  sender: string;
+  retransmissions: number;
+  rtos: number;
+  sackRecoveries: number;
+  lostRetransmissions?: number;
+  receiverOutOfOrder?: number;
+}
+
+function report(f: ImpairedFigures): void {
+  const rate = f.mb / f.seconds;
+  console.log(
+    `impaired ${f.direction}: ${f.mb} MB in ${f.seconds.toFixed(1)} s (${rate.toFixed(2)} MB/s), sender ${f.sender}: ` +
+      `${f.retransmissions} retransmissions, ${f.rtos} RTOs, ${f.sackRecoveries} SACK recoveries` +
+      (f.lostRetransmissions !== undefined ? `, ${f.lostRetransmissions} lost retransmissions` : '') +
+      (f.receiverOutOfOrder !== undefined ? `; receiver kept ${f.receiverOutOfOrder} out-of-order segments` : ''),
+  );
+}
+
+/** The kernel has BBR (built in or loadable): pin it on the sending socket. */
+async function kernelHas(e: Env, congestion: string): Promise<boolean> {
+  const r = await runInNs(e.env.ns, 'cat', ['/proc/sys/net/ipv4/tcp_available_congestion_control']);
+  return r.stdout.split(/\s+/).includes(congestion);
+}
+
 describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over TAP (5% loss, 20 ms delay, 10% reordering, kernel-side 5% drops)'), () => {
-  let e: Env;
-  beforeAll(async () => {
-    e = await setup('tcpl', true);
-  });
-  afterAll(async () => {
-    await teardown(e);
-  });
+  // The two directions run at once, each in its own namespace (it.concurrent), to fit CI's budget.
+  it.concurrent(`curl fetches ${IMPAIRED_OUT_MB} MB from tcplab through the impairments, SHA-256 equal`, async () => {
+    const e = await setup('tcpo', true);
+    const watch = watchConnections(e.stack, (c) => c.endpoints.localPort === 80);
+    try {
+      const n = IMPAIRED_OUT_MB * 1_000_000;
+      const before = await kernelCounters(e);
+      const t0 = performance.now();
+      const r = await curlSha(e, n, 60_000 + IMPAIRED_OUT_MB * 9_000);
+      const seconds = (performance.now() - t0) / 1000;
+      const after = await kernelCounters(e);
+      expect(r.stderr).toBe('');
+      expect(r.sha).toBe(generatedSha256(n));
+      const [conn] = [...watch.conns];
+      expect(conn).toBeDefined();
+      const st = conn!.stats;
+      expect(st.bytesSent).toBeGreaterThanOrEqual(n);
+      report({
+        direction: 'tcplab → kernel (curl)',
+        mb: IMPAIRED_OUT_MB,
+        seconds,
+        sender: `tcplab ${conn!.cc.name}`,
+        retransmissions: st.retransmits,
+        rtos: st.rtoExpirations,
+        sackRecoveries: st.fastRetransmits,
+        lostRetransmissions: st.lostRetransmits,
+        receiverOutOfOrder: (after.TcpExtTCPOFOQueue ?? 0) - (before.TcpExtTCPOFOQueue ?? 0) || undefined,
+      });
+    } finally {
+      watch.stop();
+      await teardown(e);
+    }
+  }, 120_000 + IMPAIRED_OUT_MB * 9_000);
 
-  it(`curl fetches ${IMPAIRED_MB} MB from tcplab through the impairments, SHA-256 equal`, async () => {
-    const n = IMPAIRED_MB * 1_000_000;
-    const r = await curlSha(e, n, 400_000);
-    expect(r.stderr).toBe('');
-    expect(r.sha).toBe(generatedSha256(n));
-    const conns = e.stack.counters;
-    void conns;
-  }, 420_000);
-
-  it(`tcplab fetches ${IMPAIRED_MB} MB from a kernel server through the impairments, SHA-256 equal`, async () => {
-    const n = IMPAIRED_MB * 1_000_000;
-    const srv = await kernelServer(e, n, 8082);
-    const r = await runTcpClient(e.stack, { host: e.env.kernelAddr, port: 8082 });
-    srv.stop();
-    expect(r.received).toBe(n);
-    expect(r.receivedSha256).toBe(srv.sha);
-  }, 420_000);
+  it.concurrent(`tcplab fetches ${IMPAIRED_IN_MB} MB from a kernel server through the impairments, SHA-256 equal`, async () => {
+    const e = await setup('tcpn', true);
+    const watch = watchConnections(e.stack, (c) => c.endpoints.remotePort === 8082);
+    try {
+      const bbr = await kernelHas(e, 'bbr');
+      // Without BBR the kernel's loss-based sender is as slow as tcplab's: keep CI's budget.
+      const mb = bbr || process.env.TCPLAB_INTEROP_IMPAIRED_IN_MB || IMPAIRED_MB ? IMPAIRED_IN_MB : IMPAIRED_OUT_MB;
+      if (!bbr) console.log(`impaired kernel → tcplab: the kernel has no BBR; moving ${mb} MB with its default congestion control`);
+      const n = mb * 1_000_000;
+      const srv = await kernelServer(e, n, 8082, false, bbr ? 'bbr' : undefined);
+      const before = await kernelCounters(e);
+      const t0 = performance.now();
+      const r = await runTcpClient(e.stack, { host: e.env.kernelAddr, port: 8082 });
+      const seconds = (performance.now() - t0) / 1000;
+      const after = await kernelCounters(e);
+      srv.stop();
+      expect(r.received).toBe(n);
+      expect(r.receivedSha256).toBe(srv.sha);
+      const d = (k: (typeof KERNEL_COUNTERS)[number]) => (after[k] ?? 0) - (before[k] ?? 0);
+      const [conn] = [...watch.conns];
+      report({
+        direction: 'kernel → tcplab (tcplab --connect)',
+        mb,
+        seconds,
+        sender: `Linux ${bbr ? 'bbr' : 'default'}`,
+        retransmissions: d('TcpRetransSegs'),
+        rtos: d('TcpExtTCPTimeouts'),
+        sackRecoveries: d('TcpExtTCPSackRecovery'),
+        lostRetransmissions: d('TcpExtTCPLostRetransmit'),
+        receiverOutOfOrder: conn?.stats.outOfOrderSegments,
+      });
+    } finally {
+      watch.stop();
+      await teardown(e);
+    }
+  }, 120_000 + IMPAIRED_IN_MB * 9_000);
 });

@@ -239,6 +239,8 @@ export class TcpConnection {
     segmentsOut: 0,
     retransmits: 0,
     fastRetransmits: 0,
+    /** Retransmissions found lost again during SACK recovery and resent without an RTO. */
+    lostRetransmits: 0,
     rtoExpirations: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
@@ -1101,6 +1103,7 @@ export class TcpConnection {
     const blocks: SackBlock[] = [];
     for (const o of seg.options) if (o.kind === 'sack') for (const b of o.blocks) blocks.push({ left: b.left, right: b.right });
     const u = sb.update(seg.ack, blocks, this.sndMax);
+    this.stats.lostRetransmits = sb.lostRetransmissions;
     return u.newlySackedBytes;
   }
 
