@@ -12,6 +12,7 @@ import type { LadderData } from '@shared/model/conversation';
 import type { SessionSeries } from '@shared/model/series';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '@shared/wire/tcp';
 import { conversationsOf } from './conversations';
+import { CONVERSATION_COLUMNS, conversationCells, conversationSummaries } from './conversation-table';
 import { sessionSeries } from './series';
 import { sessionPcapngBytes } from './saved';
 import { Session, type SessionObserver } from './session';
@@ -20,8 +21,8 @@ import type { FrameSource } from './source';
 import { EXPORT_FORMATS, type ExportFormat } from '@shared/ipc/contract';
 
 export { EXPORT_FORMATS, type ExportFormat };
-/** What a CSV/JSON export holds: the conversation's segments or its chart series. */
-export type ExportTable = 'segments' | 'series';
+/** What a CSV/JSON export holds: one conversation's segments or chart series, or the table of every conversation. */
+export type ExportTable = 'segments' | 'series' | 'conversations';
 
 export interface ExportRequest {
   format: ExportFormat;
@@ -29,7 +30,7 @@ export interface ExportRequest {
   stream?: number | undefined;
   detail?: Partial<LadderDetail> | undefined;
   frameRange?: { from: number; to: number } | undefined;
-  /** CSV/JSON: segments (default) or series. */
+  /** CSV/JSON: segments (default), series, or conversations (every conversation; no stream). */
   table?: ExportTable | undefined;
   /** pcap/pcapng: only these frame numbers (a selection in the packet list). */
   frames?: number[] | undefined;
@@ -184,6 +185,19 @@ export function seriesCsv(s: SessionSeries): string {
   return out;
 }
 
+function conversationsAnalyzer(session: Session) {
+  const idx = conversationsOf(session);
+  idx.update();
+  return idx.analyzer;
+}
+
+/** The conversation table as CSV: the columns of `tcplab conversations`, comma-separated. */
+export function conversationsCsv(session: Session): string {
+  let out = CONVERSATION_COLUMNS.join(',') + '\n';
+  for (const c of conversationSummaries(conversationsAnalyzer(session))) out += conversationCells(c).map(csvCell).join(',') + '\n';
+  return out;
+}
+
 function needStream(req: ExportRequest): number {
   if (req.stream === undefined) throw new ExportError(`--stream N is required for format ${req.format}`);
   return req.stream;
@@ -305,6 +319,10 @@ export async function renderExport(session: Session, req: ExportRequest): Promis
     }
     case 'csv':
     case 'json': {
+      if (req.table === 'conversations') {
+        bytes = utf8.encode(f === 'csv' ? conversationsCsv(session) : `${JSON.stringify(conversationSummaries(conversationsAnalyzer(session)), null, 2)}\n`);
+        break;
+      }
       const stream = needStream(req);
       const data = ladderOf(session, stream);
       const table = req.table ?? 'segments';

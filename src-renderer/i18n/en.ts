@@ -294,6 +294,7 @@ export default {
     table: 'Segments table',
     series: 'Series',
     conversationFrames: 'Conversation',
+    conversations: 'All conversations',
     chartNote: 'Each chart has its own PNG (2×) and SVG buttons at its top right.',
     windowNote: 'The JSON holds every window snapshot (SND.UNA, SND.NXT, SND.WND, RCV.NXT, RCV.WND) behind this view.',
     chartPng: 'This chart as PNG (twice the screen size)',

@@ -296,6 +296,7 @@ const zhCN: typeof en = {
     table: '报文段表',
     series: '序列',
     conversationFrames: '本连接',
+    conversations: '全部连接',
     chartNote: '每个图表右上角都有各自的 PNG（2 倍）和 SVG 按钮。',
     windowNote: 'JSON 中包含此视图背后的每个窗口快照（SND.UNA、SND.NXT、SND.WND、RCV.NXT、RCV.WND）。',
     chartPng: '将此图表导出为 PNG（屏幕尺寸的两倍）',

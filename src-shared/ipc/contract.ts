@@ -138,7 +138,7 @@ export const requestSchemas = {
     sessionId,
     format: s.enum(EXPORT_FORMATS),
     stream: s.optional(s.int(0, 100_000_000)),
-    table: s.optional(s.enum(['segments', 'series'])),
+    table: s.optional(s.enum(['segments', 'series', 'conversations'])),
     frames: s.optional(s.array(s.int(1), 1_000_000)),
     frameRange: s.optional(s.object({ from: s.int(1), to: s.int(1) })),
     withState: s.optional(s.boolean()),

@@ -164,6 +164,10 @@ test('ladder: every format, the detail toggles and a frame range come out as `tc
   const seriesText = series.bytes.toString('utf8');
   expect(seriesText.split('\n')[0]).toBe('series,t,v');
   expect(seriesText).toMatch(/\ncwnd,/);
+  // The table of every conversation, as `tcplab export --table conversations` (= `tcplab conversations`).
+  const table = await download(page, 'export-conversations-csv');
+  expect(table.bytes.toString('utf8')).toMatch(/^tcp\.stream,a,b,first_frame,/);
+  expect(table.bytes.equals(cli(['--lab', LAB, '--format', 'csv', '--table', 'conversations', '-o', '-']))).toBe(true);
   const conv = await download(page, 'export-conv-pcapng');
   expect(conv.bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
   if (whyTshark === null) expect(tsharkCount(conv.path)).toBe(new Set(csvFrames).size);
@@ -196,6 +200,8 @@ test('packets: all, filtered and selected frames as pcap/pcapng read back in tsh
   const filtered = await download(page, 'export-shown-pcapng');
   expect(filtered.name).toMatch(/-shown\.pcapng$/);
   expect(tsharkCount(filtered.path)).toBe(shown);
+  const convJson = await download(page, 'export-conversations-json');
+  expect((JSON.parse(convJson.bytes.toString('utf8')) as unknown[]).length).toBe(2);
   const syns = execFileSync('tshark', ['-r', filtered.path, '-T', 'fields', '-e', 'tcp.flags.syn'], { encoding: 'utf8' }).trim().split('\n');
   expect(syns.every((v) => v === '1' || v === 'True')).toBe(true);
 });

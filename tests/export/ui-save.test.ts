@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { RpcError, requestSchemas } from '@shared/ipc/contract';
 import { createDispatcher, toRpcError } from '../../src-main/transport/dispatcher';
 import { SessionRegistry } from '../../src-main/session/registry';
@@ -10,6 +11,10 @@ import { tapOpenError } from '../../src-main/session/sources/tap';
 import { TapError, tapCreateFix, tapOwnerFix } from '../../src-main/link/tap';
 import { captureCapabilityFix } from '../../src-main/capture/live';
 import { SaveGrants } from '../../src-main/electron/save-grants';
+import { renderExport, runHeadless } from '../../src-main/session/export';
+import { FileSource } from '../../src-main/session/sources/file';
+import { LabSource } from '../../src-main/session/sources/lab';
+import { runCli } from '../../src-main/cli/main';
 
 /**
  * The main-side seams of the UI's Save and export (issue 9 §6, §7) and of the permission hint
@@ -94,5 +99,48 @@ describe('the permission fix travels with the error', () => {
     expect(real).toMatch(/^sudo setcap cap_net_raw,cap_net_admin=eip \/\S+$/);
     expect(captureCapabilityFix(link)).toBe(real);
     expect(captureCapabilityFix('/opt/my apps/electron')).toBe("sudo setcap cap_net_raw,cap_net_admin=eip '/opt/my apps/electron'");
+  });
+});
+
+describe('the conversation table (every conversation; the UI’s Conversations CSV/JSON)', () => {
+  const DEMO = join(import.meta.dirname, '../../resources/demo/tcp-demo.pcapng');
+
+  async function cli(argv: string[]): Promise<string> {
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer | string, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const code = await runCli(argv, { stdout: sink, stderr: sink, stdin: process.stdin });
+    expect(code, out).toBe(0);
+    return out;
+  }
+
+  it('CSV and JSON hold what `tcplab conversations` prints (TSV → CSV, the same JSON)', async () => {
+    const session = await runHeadless(new FileSource(DEMO));
+    const csv = new TextDecoder().decode((await renderExport(session, { format: 'csv', table: 'conversations' })).bytes);
+    const tsv = await cli(['conversations', DEMO]);
+    const csvLines = csv.trimEnd().split('\n');
+    const tsvLines = tsv.trimEnd().split('\n');
+    expect(csvLines.length).toBe(tsvLines.length);
+    expect(csvLines.length).toBeGreaterThan(1);
+    // No cell of these rows holds a comma, so CSV is the TSV with commas.
+    expect(csvLines).toEqual(tsvLines.map((l) => l.split('\t').join(',')));
+    const json = new TextDecoder().decode((await renderExport(session, { format: 'json', table: 'conversations' })).bytes);
+    expect(json).toBe(await cli(['conversations', DEMO, '--format', 'json']));
+  });
+
+  it('a diagnosis with several codes is one quoted CSV cell', async () => {
+    const session = await runHeadless(new LabSource('fast-recovery', {}));
+    const csv = new TextDecoder().decode((await renderExport(session, { format: 'csv', table: 'conversations' })).bytes);
+    const header = csv.split('\n')[0]!.split(',');
+    expect(header[0]).toBe('tcp.stream');
+    expect(header.at(-1)).toBe('diagnosis');
+    // Conversation 0 of this lab is diagnosed congestion-limited and reordering.
+    const row = csv.split('\n')[1]!;
+    expect(row).toMatch(/^0,192\.0\.2\.1:\d+,192\.0\.2\.2:5001,.*,"congestion-limited,reordering"$/);
+    expect(csv.trimEnd().split('\n')).toHaveLength(3);
   });
 });

@@ -58,13 +58,14 @@ export const exportCommand: CliCommand = {
     { name: 'output', short: 'o', type: 'string', valueName: 'OUT', description: "Output file ('-' = stdout, text formats only)" },
     { name: 'detail', type: 'string', valueName: 'LIST', description: `Ladder detail, comma-separated (default all): ${DETAIL_KEYS.join(',')}` },
     { name: 'frames', type: 'string', valueName: 'FROM-TO', description: 'Ladder: only segments of these frames' },
-    { name: 'table', type: 'string', valueName: 'segments|series', description: 'CSV/JSON: the segments (default) or the chart series (cwnd, rtt …)' },
+    { name: 'table', type: 'string', valueName: 'segments|series|conversations', description: 'CSV/JSON: the segments (default), the chart series (cwnd, rtt …), or every conversation (as `tcplab conversations`; no --stream)' },
     { name: 'with-state', type: 'boolean', description: "pcapng: the whole session with tcplab's state embedded (reopens with true states)" },
   ],
   details: `Examples:
   tcplab export capture.pcapng --stream 0 --format svg -o ladder.svg
   tcplab export --lab handshake --stream 0 --format ascii -o -
   tcplab export --lab slow-start --stream 0 --format csv --table series -o cwnd.csv
+  tcplab export capture.pcapng --format csv --table conversations -o conversations.csv
   tcplab export --lab fast-recovery --format pcapng --with-state -o run.pcapng
 Output files are written as OUT.partial and renamed when complete.`,
   async run(args, io: CliIo) {
@@ -81,10 +82,12 @@ Output files are written as OUT.partial and renamed when complete.`,
     if ((file === undefined) === (labName === undefined)) throw new CliUsageError('give either FILE or --lab NAME');
     const stream = o.stream as number | undefined;
     if (stream !== undefined && (!Number.isInteger(stream) || stream < 0)) throw new CliUsageError(`--stream must be a conversation number ≥ 0, got ${stream}`);
-    const needsStream = !['pcap', 'pcapng'].includes(format);
-    if (needsStream && stream === undefined) throw new CliUsageError(`--stream N is required for --format ${format} (list them with: tcplab conversations FILE)`);
     const table = o.table as string | undefined;
-    if (table !== undefined && table !== 'segments' && table !== 'series') throw new CliUsageError(`--table must be segments or series, got '${table}'`);
+    if (table !== undefined && table !== 'segments' && table !== 'series' && table !== 'conversations') {
+      throw new CliUsageError(`--table must be segments, series or conversations, got '${table}'`);
+    }
+    const needsStream = !['pcap', 'pcapng'].includes(format) && table !== 'conversations';
+    if (needsStream && stream === undefined) throw new CliUsageError(`--stream N is required for --format ${format} (list them with: tcplab conversations FILE)`);
     if (table !== undefined && format !== 'csv' && format !== 'json') throw new CliUsageError('--table applies to --format csv or json');
     if (o['with-state'] && format !== 'pcapng') throw new CliUsageError('--with-state applies to --format pcapng');
 
