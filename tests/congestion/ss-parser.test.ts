@@ -125,6 +125,30 @@ describe('ss -tin parser', () => {
     expect(b).toMatchObject({ local: '[2001:db8::1]:22', peer: '[2001:db8::2]:5000', dctcp: 'fallback', congestion: 'cubic' });
   });
 
+  it("reads the kernel's side of a connection to tcplab's stack over the TAP (both directions sending)", () => {
+    const [s] = parseSsTcpInfo(fixture('tap-kernel-cubic-bidir-tinoH.txt'));
+    expect(s).toMatchObject({
+      local: '192.0.2.1:5003',
+      congestion: 'cubic',
+      options: { ts: true, sack: true },
+      // tcplab's 256 KiB receive buffer → its shift 3 (tests/tcp/interop.test.ts checks the same).
+      wscale: { snd: 3, rcv: 10 },
+      rttMs: 16.76,
+      rttVarMs: 4.802,
+      atoMs: 40,
+      cwnd: 42,
+      ssthresh: 42,
+      bytesSent: 485432,
+      bytesAcked: 466608,
+      bytesReceived: 708072,
+      rcvOooPack: 91,
+      sndWnd: 256352,
+      timer: { name: 'on', expiresMs: 36, retrans: 0 },
+    });
+    expect(s!.peer).toMatch(/^192\.0\.2\.2:\d+$/);
+    expect(s!.extra).toEqual({});
+  });
+
   it('rejects text that is not ss output, naming the line', () => {
     expect(() => parseSsTcpInfo('hello world\n')).toThrow(SsParseError);
     expect(() => parseSsTcpInfo('ESTAB 0 0 192.0.2.1:1\n')).toThrow(/line 1: expected local and peer/);
