@@ -71,6 +71,8 @@ export interface ImpairmentConfig {
 
 export type Deliver = (frame: Uint8Array, causeId: number | undefined) => void;
 
+const EMPTY_FRAME = new Uint8Array(0);
+
 export function isTransparent(cfg: ImpairmentConfig): boolean {
   return !(
     cfg.bandwidthBps ||
@@ -221,14 +223,68 @@ export class ImpairedChannel {
     if (arriveAt <= now && !cfg.bandwidthBps && this.immediateWhenUndelayed) {
       this.deliver(bytes, causeId);
     } else {
-      this.clock.setTimer(arriveAt, () => this.deliver(bytes, causeId));
+      this.schedule(arriveAt, bytes, causeId);
     }
     if (duplicate) {
       this.stats.extra!.duplicated = (this.stats.extra!.duplicated ?? 0) + 1;
-      const copy = bytes.slice();
-      this.clock.setTimer(arriveAt, () => this.deliver(copy, causeId));
+      this.schedule(arriveAt, bytes.slice(), causeId);
     }
   }
+
+  // Frames in flight. Without jitter or reordering they arrive in the order they were sent, so
+  // with a clock that can reserve firing positions (ManualClock) they wait in this FIFO and only
+  // the head has a clock timer: a bulk transfer keeps a whole window in flight, and one heap entry
+  // per frame made the clock's heap the largest single cost of an in-memory run. Every frame fires
+  // at its own time and reserved position, so the order of all events is exactly as before.
+  private readonly fifoFrames: Uint8Array[] = [];
+  private readonly fifoCauses: (number | undefined)[] = [];
+  private readonly fifoAt: number[] = [];
+  private readonly fifoOrder: number[] = [];
+  private fifoHead = 0;
+  private fifoLastAt = -Infinity;
+
+  private schedule(at: number, frame: Uint8Array, causeId: number | undefined): void {
+    const clock = this.clock;
+    if (clock.reserveOrder === undefined || clock.setTimerInOrder === undefined || at < this.fifoLastAt) {
+      // Overtaking an earlier frame (jitter, reordering, a shorter delay after configure()).
+      clock.setTimer(at, () => this.deliver(frame, causeId));
+      return;
+    }
+    this.fifoFrames.push(frame);
+    this.fifoCauses.push(causeId);
+    this.fifoAt.push(at);
+    this.fifoOrder.push(clock.reserveOrder());
+    this.fifoLastAt = at;
+    if (this.fifoFrames.length - this.fifoHead === 1) this.armFifoHead();
+  }
+
+  private armFifoHead(): void {
+    const h = this.fifoHead;
+    this.clock.setTimerInOrder!(this.fifoAt[h]!, this.fifoOrder[h]!, this.onFifoHeadDue);
+  }
+
+  private readonly onFifoHeadDue = (): void => {
+    const h = this.fifoHead++;
+    const frame = this.fifoFrames[h]!;
+    const causeId = this.fifoCauses[h];
+    this.fifoFrames[h] = EMPTY_FRAME; // do not keep delivered frames alive
+    if (this.fifoHead === this.fifoFrames.length) {
+      this.fifoFrames.length = this.fifoCauses.length = this.fifoAt.length = this.fifoOrder.length = 0;
+      this.fifoHead = 0;
+      this.fifoLastAt = -Infinity;
+    } else {
+      if (this.fifoHead > 1024 && this.fifoHead * 2 > this.fifoFrames.length) {
+        const n = this.fifoHead;
+        this.fifoFrames.splice(0, n);
+        this.fifoCauses.splice(0, n);
+        this.fifoAt.splice(0, n);
+        this.fifoOrder.splice(0, n);
+        this.fifoHead = 0;
+      }
+      this.armFifoHead();
+    }
+    this.deliver(frame, causeId);
+  };
 
   /** RED's marking decision on the instantaneous queue (bytes already waiting). */
   private signalCongestion(m: CeMarking): boolean {

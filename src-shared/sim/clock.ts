@@ -12,6 +12,15 @@ export interface Clock {
   /** Calls `callback` once when the clock reaches `atMs` (or at once, asynchronously, if past). */
   setTimer(atMs: number, callback: () => void): TimerHandle;
   clearTimer(handle: TimerHandle | null | undefined): void;
+  /**
+   * Optional, for queues that hold many timers in FIFO order (the virtual link's frames in
+   * flight): the tie-break position a setTimer call made now would get. Such a queue keeps only
+   * its head in the clock and arms each next entry, with the position it reserved, via
+   * `setTimerInOrder` — the same firing order as one timer per entry, with a much smaller heap.
+   */
+  reserveOrder?(): number;
+  /** setTimer with a position from reserveOrder(): it fires as if it had been set back then. */
+  setTimerInOrder?(atMs: number, order: number, callback: () => void): TimerHandle;
 }
 
 interface PendingTimer extends TimerHandle {
@@ -41,10 +50,18 @@ export class ManualClock implements Clock {
   }
 
   setTimer(atMs: number, callback: () => void): TimerHandle {
+    return this.setTimerInOrder(atMs, this.insertion++, callback);
+  }
+
+  reserveOrder(): number {
+    return this.insertion++;
+  }
+
+  setTimerInOrder(atMs: number, order: number, callback: () => void): TimerHandle {
     const timer: PendingTimer = {
       id: this.nextId++,
       at: Math.max(atMs, this.current),
-      seq: this.insertion++,
+      seq: order,
       callback,
       cancelled: false,
     };

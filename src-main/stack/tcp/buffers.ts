@@ -47,6 +47,11 @@ export class ByteRing {
   writeAt(offset: number, data: Uint8Array): void {
     const cap = this.capacity;
     let pos = (this.head + offset) % cap;
+    if (pos + data.length <= cap) {
+      // The common case (a segment that does not wrap): no view of `data` per write.
+      this.buf.set(data, pos);
+      return;
+    }
     let src = 0;
     while (src < data.length) {
       const n = Math.min(data.length - src, cap - pos);
