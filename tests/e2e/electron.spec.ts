@@ -36,3 +36,43 @@ test('the Electron shell is locked down and shows the demo frames', async ({}, t
     await app.close();
   }
 });
+
+// eslint-disable-next-line no-empty-pattern -- Playwright passes testInfo second; this test needs no fixture.
+test('Save goes through the native save dialog and writes only where it pointed', async ({}, testInfo) => {
+  const bin = electronBinary();
+  testInfo.skip(bin === null, 'no Electron binary is installed (its download is blocked on this network); export.spec.ts covers Save in the browser shell');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(resolve(tmpdir(), 'tcplab-electron-save-'));
+  const chosen = resolve(dir, 'chosen.pcapng');
+  const app = await electron.launch({ executablePath: bin!, args: [resolve(repo, 'out/main/index.js'), '--no-sandbox'] });
+  try {
+    // The dialog answers as if the user picked `chosen` (a real dialog needs a person).
+    await app.evaluate(({ dialog }, path) => {
+      dialog.showSaveDialog = (async () => ({ canceled: false, filePath: path })) as typeof dialog.showSaveDialog;
+    }, chosen);
+    const win = await app.firstWindow();
+    await expect(win.getByTestId('status-packets')).toHaveText('18');
+    await win.getByTestId('save-session').click();
+    await expect(win.getByTestId('save-message')).toContainText(chosen);
+    expect(readFileSync(chosen).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    // A path the dialog did not grant is refused, and so is the granted one a second time.
+    const refused = await win.evaluate(async (paths) => {
+      const api = (globalThis as unknown as { tcplab: Record<string, (p: unknown) => Promise<unknown>> }).tcplab;
+      const results: string[] = [];
+      for (const path of paths) {
+        try {
+          await api['session.save']!({ sessionId: 1, path });
+          results.push('ok');
+        } catch (err) {
+          results.push((err as { code?: string }).code ?? 'error');
+        }
+      }
+      return results;
+    }, [resolve(dir, 'other.pcapng'), chosen]);
+    expect(refused).toEqual(['EACCES', 'EACCES']);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
