@@ -55,6 +55,17 @@ export async function runTcpLab(
   for (const s of congestionSeries(world.events).values()) {
     world.series[`cwnd ${s.subject}`] = { label: `cwnd ${s.subject}`, unit: 'bytes', t: s.t, v: s.cwnd };
     world.series[`ssthresh ${s.subject}`] = { label: `ssthresh ${s.subject}`, unit: 'bytes', t: s.t, v: s.ssthresh.map((x) => x ?? NaN) };
+    world.series[`flightSize ${s.subject}`] = { label: `flight size ${s.subject}`, unit: 'bytes', t: s.t, v: s.flightSize };
+    // RFC 6675 state (SACK connections): pipe, the scoreboard's SACKed and lost bytes.
+    if (s.pipe.some((x) => x !== null)) {
+      world.series[`pipe ${s.subject}`] = { label: `pipe ${s.subject}`, unit: 'bytes', t: s.t, v: s.pipe.map((x) => x ?? NaN) };
+      world.series[`sackedBytes ${s.subject}`] = { label: `SACKed bytes ${s.subject}`, unit: 'bytes', t: s.t, v: s.sackedBytes };
+      world.series[`lostBytes ${s.subject}`] = { label: `lost bytes ${s.subject}`, unit: 'bytes', t: s.t, v: s.lostBytes };
+    }
+    // The recovery point (u32 sequence number; NaN → null in JSON outside recovery).
+    if (s.recoveryPoint.some((x) => x !== null)) {
+      world.series[`recoveryPoint ${s.subject}`] = { label: `recovery point ${s.subject}`, unit: 'seq', t: s.t, v: s.recoveryPoint.map((x) => x ?? NaN) };
+    }
   }
   return { lab: name, params, durationMs: world.clock.now(), frames: world.frames, events: world.events, series: world.series, results: world.results };
 }

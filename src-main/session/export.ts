@@ -171,6 +171,8 @@ export function seriesCsv(s: SessionSeries): string {
     ['ssthresh', s.ssthresh],
     ['flightSize', s.flightSize],
     ['pipe', s.pipe],
+    ['sackedBytes', s.sackedBytes],
+    ['lostBytes', s.lostBytes],
     ['cwndEstimate', s.cwndEstimate],
     ['bytesInFlight', s.bytesInFlight],
     ['rwnd', s.rwnd],

@@ -269,7 +269,10 @@ export function sessionSeries(session: Session, stream: number): SessionSeries {
     ssthresh: null,
     flightSize: null,
     pipe: null,
+    sackedBytes: null,
+    lostBytes: null,
     recovery: [],
+    recoveryPoints: [],
     cwndEstimate: { ...shift(est.cwndEstimate), method: est.cwndEstimate.method },
     bytesInFlight: shift(est.sackBytesInFlight.t.length > 0 ? est.sackBytesInFlight : est.bytesInFlight),
     rwnd: shift(est.receiverWindow),
@@ -359,11 +362,20 @@ export function labSeries(
   senderSubject: string,
   receiverSubject: string,
   toT: (ms: number) => number,
-): Pick<SessionSeries, 'algorithm' | 'cwnd' | 'ssthresh' | 'flightSize' | 'pipe' | 'recovery' | 'markers' | 'window'> {
+): Pick<SessionSeries, 'algorithm' | 'cwnd' | 'ssthresh' | 'flightSize' | 'pipe' | 'sackedBytes' | 'lostBytes' | 'recovery' | 'recoveryPoints' | 'markers' | 'window'> {
   const cwnd: PointSeries = { t: [], v: [] };
   const ssthresh: PointSeries = { t: [], v: [] };
   const flight: PointSeries = { t: [], v: [] };
   const pipe: PointSeries = { t: [], v: [] };
+  const sacked: PointSeries = { t: [], v: [] };
+  const lost: PointSeries = { t: [], v: [] };
+  const recoveryPoints: SessionSeries['recoveryPoints'] = [];
+  /** The recovery point being drawn: since when, at which raw sequence number. */
+  let openPoint: { start: number; raw: number } | null = null;
+  const closePoint = (t: number) => {
+    if (openPoint) recoveryPoints.push({ start: openPoint.start, end: t, seq: rel(openPoint.raw) });
+    openPoint = null;
+  };
   const markers: SeriesMarker[] = [];
   const recovery: [number, number][] = [];
   let recoveryStart: number | null = null;
@@ -397,7 +409,15 @@ export function labSeries(
       if (p !== null) {
         pipe.t.push(t);
         pipe.v.push(p);
+        // SACK connections: the scoreboard's view next to pipe.
+        sacked.t.push(t);
+        sacked.v.push(num(d.sackedBytes) ?? 0);
+        lost.t.push(t);
+        lost.v.push(num(d.lostBytes) ?? 0);
       }
+      const rp = num(d.recoveryPoint);
+      if (rp === null || (openPoint && openPoint.raw !== rp)) closePoint(t);
+      if (rp !== null && !openPoint) openPoint = { start: t, raw: rp };
       const value = c ?? 0;
       if (d.event === 'enter-recovery') {
         markers.push({ t, kind: 'fast-retransmit', value, observed: true });
@@ -452,6 +472,7 @@ export function labSeries(
     });
   }
   if (recoveryStart !== null) recovery.push([recoveryStart, cwnd.t[cwnd.t.length - 1] ?? recoveryStart]);
+  closePoint(cwnd.t[cwnd.t.length - 1] ?? 0);
   const has = (s: PointSeries) => (s.t.length > 0 ? s : null);
   return {
     algorithm,
@@ -459,7 +480,10 @@ export function labSeries(
     ssthresh: has(ssthresh),
     flightSize: has(flight),
     pipe: has(pipe),
+    sackedBytes: has(sacked),
+    lostBytes: has(lost),
     recovery,
+    recoveryPoints,
     markers,
     window: { inferred: false, snapshots },
   };

@@ -75,6 +75,8 @@ export interface CongestionLabels {
   ssthresh: string;
   flight: string;
   pipe: string;
+  sacked: string;
+  lost: string;
   rwnd: string;
   estimate: string;
   bytes: string;
@@ -125,6 +127,9 @@ export function congestionOption(main: SessionSeries, overlays: Overlay[], label
   if (main.flightSize) series.push(bigLine(labels.flight, main.flightSize, { step: 'end', lineStyle: { width: 1 } }));
   else series.push(bigLine(labels.flight, main.bytesInFlight, { lineStyle: { width: 1 } }));
   if (main.pipe) series.push(bigLine(labels.pipe, main.pipe, { step: 'end', lineStyle: { width: 1, type: 'dotted' } }));
+  // The scoreboard behind pipe (RFC 6675): only drawn when something was ever SACKed.
+  if (main.sackedBytes && main.sackedBytes.v.some((v) => v > 0)) series.push(bigLine(labels.sacked, main.sackedBytes, { step: 'end', lineStyle: { width: 1, color: theme.palette[3] }, itemStyle: { color: theme.palette[3] } }));
+  if (main.lostBytes && main.lostBytes.v.some((v) => v > 0)) series.push(bigLine(labels.lost, main.lostBytes, { step: 'end', lineStyle: { width: 1, color: theme.danger }, itemStyle: { color: theme.danger } }));
   series.push(bigLine(labels.rwnd, main.rwnd, { step: 'end', lineStyle: { width: 1, type: 'dashed' } }));
   series.push(bigLine(labels.estimate, main.cwndEstimate, { step: 'end', lineStyle: { width: 1.5, type: [6, 3] } }));
   for (const o of overlays) {
@@ -163,6 +168,7 @@ export interface TsgLabels {
   ack: string;
   window: string;
   sack: string;
+  recoveryPoint: string;
   syn: string;
   fin: string;
   rst: string;
@@ -196,6 +202,12 @@ export function timeSequenceOption(s: SessionSeries, labels: TsgLabels, cursorT:
     bigLine(labels.window, { t: g.ackT, v: g.win }, { step: 'end', lineStyle: { width: 1, color: theme.palette[4] }, itemStyle: { color: theme.palette[4] } }),
     { name: labels.sack, type: 'line', data: sack, connectNulls: false, showSymbol: false, animation: false, lineStyle: { width: 4, color: theme.palette[3], opacity: 0.6 }, itemStyle: { color: theme.palette[3] } },
   ];
+  if (s.recoveryPoints.length > 0) {
+    // The recovery point: a horizontal line over each recovery; it ends when the ACK line reaches it.
+    const rp: (number[] | null)[] = [];
+    for (const r of s.recoveryPoints) rp.push([r.start, r.seq], [r.end, r.seq], null);
+    series.push({ name: labels.recoveryPoint, type: 'line', data: rp, connectNulls: false, showSymbol: false, animation: false, lineStyle: { width: 1.5, type: 'dashed', color: theme.danger }, itemStyle: { color: theme.danger } });
+  }
   const mark = (name: string, pts: [number, number][], symbol: string, color: string): void => {
     if (pts.length > 0) series.push({ name, type: 'scatter', data: pts, symbol, symbolSize: 10, itemStyle: { color }, label: { show: true, formatter: name, position: 'left', color }, animation: false });
   };

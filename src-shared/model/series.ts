@@ -95,8 +95,16 @@ export interface SessionSeries {
   ssthresh: PointSeries | null;
   flightSize: PointSeries | null;
   pipe: PointSeries | null;
+  /** SACKed bytes above SND.UNA and bytes RFC 6675 IsLost() declares lost, from the probes (SACK connections), else null. */
+  sackedBytes: PointSeries | null;
+  lostBytes: PointSeries | null;
   /** Recovery periods [start, end] from the probes. */
   recovery: [number, number][];
+  /**
+   * Each loss recovery with its recovery point (RFC 6582 "recover" / RFC 6675 RecoveryPoint) as a
+   * relative sequence number: recovery ends when the ACK line reaches it. From the probes.
+   */
+  recoveryPoints: { start: number; end: number; seq: number }[];
   /** From the passive analysis, for every source. */
   cwndEstimate: PointSeries & { method: string };
   bytesInFlight: PointSeries;

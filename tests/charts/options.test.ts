@@ -16,7 +16,10 @@ function series(over: Partial<SessionSeries> = {}): SessionSeries {
     ssthresh: null,
     flightSize: null,
     pipe: null,
+    sackedBytes: null,
+    lostBytes: null,
     recovery: [],
+    recoveryPoints: [],
     cwndEstimate: { ...ps(7), method: 'estimate: running peak' },
     bytesInFlight: ps(9),
     rwnd: ps(11),
@@ -32,8 +35,8 @@ function series(over: Partial<SessionSeries> = {}): SessionSeries {
 }
 
 const markers = { 'fast-retransmit': 'fast retransmit', rto: 'RTO', 'recovery-exit': 'recovery end', ecn: 'ECN', retransmission: 'retransmission' };
-const cl: CongestionLabels = { cwnd: 'cwnd', ssthresh: 'ssthresh', flight: 'flight', pipe: 'pipe', rwnd: 'rwnd', estimate: 'cwnd estimate', bytes: 'bytes', time: 's', recovery: 'recovery', cursor: 'cursor', markers };
-const tl: TsgLabels = { segments: 'segments', retransmissions: 'retransmissions', ack: 'ACK', window: 'window', sack: 'SACK', syn: 'SYN', fin: 'FIN', rst: 'RST', seq: 'seq', time: 's', cursor: 'cursor' };
+const cl: CongestionLabels = { cwnd: 'cwnd', ssthresh: 'ssthresh', flight: 'flight', pipe: 'pipe', sacked: 'SACKed', lost: 'lost', rwnd: 'rwnd', estimate: 'cwnd estimate', bytes: 'bytes', time: 's', recovery: 'recovery', cursor: 'cursor', markers };
+const tl: TsgLabels = { segments: 'segments', retransmissions: 'retransmissions', ack: 'ACK', window: 'window', sack: 'SACK', recoveryPoint: 'recovery point', syn: 'SYN', fin: 'FIN', rst: 'RST', seq: 'seq', time: 's', cursor: 'cursor' };
 const rl: RateLabels = { rtt: 'RTT', rttAxis: 'ms', throughput: 'throughput', goodput: 'goodput', rateAxis: 'bit/s', time: 's', cursor: 'cursor' };
 
 describe('congestion option', () => {
@@ -87,6 +90,24 @@ describe('time-sequence graph option', () => {
     expect(l).toEqual({ segments: 6, retransmissions: 3, ACK: 2, window: 2, SACK: 3, SYN: 1, FIN: 1 });
     const win = opt.series.find((s) => s.name === 'window')!;
     expect(win.data[1]).toEqual([0.25, 67000]);
+  });
+
+  it('the recovery point: one horizontal line (start, end, gap) per recovery', () => {
+    const opt = timeSequenceOption(series({ recoveryPoints: [{ start: 0.2, end: 0.3, seq: 2000 }, { start: 0.6, end: 0.7, seq: 5000 }] }), tl, null);
+    const rp = opt.series.find((s) => s.name === 'recovery point')!;
+    expect(rp.data).toEqual([[0.2, 2000], [0.3, 2000], null, [0.6, 5000], [0.7, 5000], null]);
+  });
+});
+
+describe('congestion option: the scoreboard', () => {
+  it('SACKed and lost bytes are drawn when the probes ever saw any, and left out otherwise', () => {
+    const zero = series({ source: 'lab', cwnd: ps(5), pipe: ps(5), sackedBytes: ps(5, () => 0), lostBytes: ps(5, () => 0) });
+    expect(seriesLengths(congestionOption(zero, [], cl, null))['SACKed']).toBeUndefined();
+    const some = series({ source: 'lab', cwnd: ps(5), pipe: ps(5), sackedBytes: ps(5, (i) => i * 1000), lostBytes: ps(5, (i) => (i === 3 ? 1000 : 0)) });
+    const l = seriesLengths(congestionOption(some, [], cl, null));
+    expect(l['SACKed']).toBe(5);
+    expect(l['lost']).toBe(5);
+    expect(l['pipe']).toBe(5);
   });
 });
 

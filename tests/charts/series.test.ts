@@ -82,4 +82,31 @@ describe('session.series on labs (true values)', () => {
     const retrans = frameAnalysis(lab, 1, 100_000).flags.filter((f) => f & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)).length;
     expect(s.tsg.retrans.length).toBe(retrans);
   });
+  it('fast-recovery: pipe, SACKed and lost bytes for the SACK run, and the recovery point where the ACK line ends recovery', async () => {
+    const lab = await open(new LabSource('fast-recovery', {}));
+    const plain = sessionSeries(lab, 0); // run 1: NewReno without SACK
+    const sack = sessionSeries(lab, 1); // run 2: with SACK
+    expect(plain.pipe).toBeNull();
+    expect(plain.sackedBytes).toBeNull();
+    expect(sack.pipe!.t.length).toBeGreaterThan(50);
+    expect(Math.max(...sack.sackedBytes!.v)).toBeGreaterThan(0);
+    expect(Math.max(...sack.lostBytes!.v)).toBeGreaterThan(0);
+    for (const s of [plain, sack]) {
+      expect(s.recoveryPoints).toHaveLength(1);
+      const r = s.recoveryPoints[0]!;
+      expect(r.end).toBeGreaterThan(r.start);
+      // Recovery ends with the first ACK at or beyond the recovery point (relative sequence numbers).
+      const firstAckBeyond = s.tsg.ackT.find((_, i) => s.tsg.ack[i]! >= r.seq);
+      expect(firstAckBeyond).toBeCloseTo(r.end, 3);
+      expect(s.recovery[0]![0]).toBeCloseTo(r.start, 6);
+    }
+  });
+  it('ecn: one ECN marker per reduction, no recovery', async () => {
+    const lab = await open(new LabSource('ecn', {}));
+    const s = sessionSeries(lab, 0);
+    const run = lab.probes.filter((e) => e.layer === 'cc' && e.data['event'] === 'ecn' && e.subject === `${s.sender}-${s.receiver}`);
+    expect(run.length).toBeGreaterThan(1);
+    expect(s.markers.filter((m) => m.kind === 'ecn')).toHaveLength(run.length);
+    expect(s.recoveryPoints).toEqual([]);
+  });
 });

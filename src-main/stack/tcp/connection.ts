@@ -15,6 +15,7 @@ import type { ProbeBus, ProbeValue } from '@shared/model/probe';
 import { seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '@shared/wire/seq';
 import { createCongestionControl, type CongestionControl, type CongestionName } from './congestion';
 import { SackScoreboard, type SackBlock } from './congestion/scoreboard';
+import { CongestionProbe, type CongestionCause } from './congestion/probes';
 import { Assembler, ByteRing } from './buffers';
 import { RtoEstimator } from './rtt';
 import {
@@ -228,6 +229,8 @@ export class TcpConnection {
    * NextSeg. Created when SACK is negotiated; reset after an RTO.
    */
   private scoreboard: SackScoreboard | null = null;
+  /** Publishes congestion-state changes (created when someone listens). */
+  private ccProbe: CongestionProbe | null = null;
   private persistBackoffs = 0;
   /** Zero-window probes sent since the peer last said anything. */
   private unansweredPersistProbes = 0;
@@ -415,6 +418,7 @@ export class TcpConnection {
     this.sndWl2 = p.ack;
     this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.receiveBuffer.capacity, 0xffff << this.rcvShift));
     this.cc.init(this.effectiveMss(), this.now());
+    this.probeCc('init');
     this.setState('ESTABLISHED', 'rcv ACK with valid SYN cookie');
     this.onEstablished();
   }
@@ -654,6 +658,7 @@ export class TcpConnection {
       this.sndWl1 = seg.seq;
       this.sndWl2 = seg.ack;
       this.cc.init(this.effectiveMss(), this.now());
+      this.probeCc('init');
       this.setState('ESTABLISHED', 'rcv SYN,ACK (send ACK)');
       this.sendAck();
       this.onEstablished();
@@ -786,6 +791,7 @@ export class TcpConnection {
         return this.drop('syn-received-bad-ack');
       }
       this.cc.init(this.effectiveMss(), now);
+      this.probeCc('init');
       this.sndWnd = seg.window << this.sndShift;
       this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
       this.sndWl1 = seg.seq;
@@ -800,6 +806,7 @@ export class TcpConnection {
         return this.drop('syn-received-bad-ack');
       }
       this.cc.init(this.effectiveMss(), now);
+      this.probeCc('init');
     }
     if (!this.processAck(seg, now)) return;
     if (this.state === 'CLOSED') return;
@@ -889,6 +896,9 @@ export class TcpConnection {
       ((seg.payload.length === 0 && !(seg.flags & (TCP_SYN | TCP_FIN)) && window === this.sndWnd) || newlySacked > 0)
     ) {
       this.onDupAck(now);
+      this.probeCc('dup-ack');
+    } else if (newlySacked > 0) {
+      this.probeCc('sack');
     }
     if (this.ecnOk && seg.flags & TCP_ECE) this.onEcnEcho(ack, now);
     // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
@@ -989,6 +999,7 @@ export class TcpConnection {
           } else if (!this.sackOk) {
             this.retransmitAt(this.sndUna, 'partial ack');
           }
+          if (this.inRecovery) this.probeCc('partial-ack');
         }
       } else if (acked > 0) {
         const appLimited = this.sendBuffer.length - this.sentOffset() <= 0 && flightBefore < this.cc.cwnd;
@@ -1042,6 +1053,7 @@ export class TcpConnection {
       } else {
         this.retransmitAt(this.sndUna, 'fast retransmit');
       }
+      this.probeCc('send');
       this.armRto(true);
       this.trySend();
     } else {
@@ -1204,6 +1216,7 @@ export class TcpConnection {
         if (next && next.rule !== 2 && next.len > 0) {
           this.retransmitAt(seq(next.seq), next.rule === 4 ? 'sack rescue' : 'sack hole', Math.min(next.len, mss));
           this.scoreboard.sent({ ...next, len: Math.min(next.len, mss) });
+          this.probeCc('send');
           continue;
         }
       }
@@ -1243,6 +1256,7 @@ export class TcpConnection {
       this.sndNxt = end;
       if (seqGt(end, this.sndMax)) this.sndMax = end;
       this.scoreboard?.onSend(this.sndMax);
+      this.probeCc('send');
       if (!this.timers.has('rto')) this.armRto();
       if (len === 0 && withFin) break;
     }
@@ -1824,7 +1838,6 @@ export class TcpConnection {
     const mss = this.effectiveMss();
     this.cc.onRto({ now: this.now(), flightSize: this.flightSize(), mss });
     this.ecnReduced();
-    this.probeCc('rto');
     this.inRecovery = false;
     this.recover = this.sndMax;
     this.dupAcks = 0;
@@ -1834,6 +1847,7 @@ export class TcpConnection {
     this.scoreboard?.exitRecovery();
     if (this.retransmits === 1) this.scoreboard?.keepSackedAfterTimeout(this.sndUna, this.sndMax);
     else this.scoreboard?.reset(this.sndUna, this.sndMax);
+    this.probeCc('rto');
     this.rttTiming = null;
     this.rtt.backoff();
     // Go back N: SND.NXT returns to SND.UNA; the window (cwnd = 1 SMSS) paces the resend.
@@ -1917,20 +1931,33 @@ export class TcpConnection {
     return bus.publish({ t: this.now(), layer: 'tcp', kind, subject: this.subject, causeId: this.currentCause, data: { state: this.state, ...data } });
   }
 
-  private probeCc(event: string): void {
+  /**
+   * The sender's congestion state through the CongestionProbe (congestion/probes.ts): cwnd and
+   * ssthresh from the controller; FlightSize; pipe — RFC 6675 SetPipe() from the scoreboard in SACK
+   * recovery, outstanding minus SACKed bytes outside it (the value trySend compares with cwnd; null
+   * without SACK); the recovery point; SACKed and lost (IsLost) bytes. Published when any of them
+   * changed, with the cause; the turning points (init, enter/exit recovery, ECN, RTO) always.
+   */
+  private probeCc(cause: CongestionCause): void {
     const bus = this.env.probes;
     if (!bus || !bus.hasListeners()) return;
-    const snap = this.cc.snapshot();
-    const data: Record<string, ProbeValue> = {
-      event,
-      algorithm: this.cc.name,
-      cwnd: this.cc.cwnd,
-      ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null,
-      flightSize: this.flightSize(),
-      inRecovery: this.inRecovery,
-    };
-    for (const [k, v] of Object.entries(snap)) data[`cc.${k}`] = v;
-    bus.publish({ t: this.now(), layer: 'cc', kind: 'cwnd', subject: this.subject, causeId: this.currentCause, data });
+    this.ccProbe ??= new CongestionProbe(bus, this.subject);
+    const sb = this.scoreboard;
+    this.ccProbe.publish(
+      this.now(),
+      this.cc,
+      cause,
+      {
+        flightSize: this.flightSize(),
+        inRecovery: this.inRecovery,
+        pipe: this.sackOk ? this.pipe() : null,
+        recoveryPoint: this.inRecovery ? this.recoveryPoint : null,
+        sackedBytes: sb ? sb.sackedBytes : 0,
+        lostBytes: sb ? sb.lostBytes : 0,
+      },
+      this.currentCause,
+      ALWAYS_PUBLISHED.has(cause),
+    );
   }
 
   private probeSegment(kind: 'segment-in' | 'segment-out', seg: TcpSegment, causeId: number | undefined, retransmission = false, ecn = this.segmentEcn): number | undefined {
@@ -2005,6 +2032,9 @@ export class TcpConnection {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Congestion causes published even when no value changed (they mark a turning point). */
+const ALWAYS_PUBLISHED: ReadonlySet<CongestionCause> = new Set(['init', 'enter-recovery', 'exit-recovery', 'ecn', 'rto']);
 
 /** A socket error with its errno name. */
 export class TcpError extends Error {

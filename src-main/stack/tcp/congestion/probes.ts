@@ -103,7 +103,8 @@ export class CongestionProbe {
     private readonly subject: string,
   ) {}
 
-  publish(t: number, cc: CongestionControl, cause: CongestionCause | string, sender: SenderCongestionState, causeId?: number): number | undefined {
+  /** `force`: publish even when nothing changed (a turning point such as entering recovery). */
+  publish(t: number, cc: CongestionControl, cause: CongestionCause | string, sender: SenderCongestionState, causeId?: number, force = false): number | undefined {
     if (!this.bus.hasListeners()) return undefined;
     const data = congestionProbeData(cc, cause, sender);
     const changed: string[] = [];
@@ -111,7 +112,7 @@ export class CongestionProbe {
       if (k === 'event') continue;
       if (this.last === null || this.last[k] !== v) changed.push(k);
     }
-    if (changed.length === 0) return undefined;
+    if (changed.length === 0 && !force) return undefined;
     this.last = data;
     data['changed'] = changed.join(',');
     return this.bus.publish({ t, layer: CC_PROBE_LAYER, kind: CC_PROBE_KIND, subject: this.subject, causeId, data });
@@ -126,6 +127,8 @@ export interface CongestionSeries {
   ssthresh: (number | null)[];
   flightSize: number[];
   pipe: (number | null)[];
+  /** The recovery point (u32 sequence number), null outside recovery. */
+  recoveryPoint: (number | null)[];
   sackedBytes: number[];
   lostBytes: number[];
   inRecovery: boolean[];
@@ -143,7 +146,7 @@ export function congestionSeries(events: readonly ProbeEvent[]): Map<string, Con
     const subject = e.subject ?? '';
     let s = out.get(subject);
     if (!s) {
-      s = { subject, t: [], cwnd: [], ssthresh: [], flightSize: [], pipe: [], sackedBytes: [], lostBytes: [], inRecovery: [], event: [], algorithm: {} };
+      s = { subject, t: [], cwnd: [], ssthresh: [], flightSize: [], pipe: [], recoveryPoint: [], sackedBytes: [], lostBytes: [], inRecovery: [], event: [], algorithm: {} };
       out.set(subject, s);
     }
     const d = e.data;
@@ -153,6 +156,7 @@ export function congestionSeries(events: readonly ProbeEvent[]): Map<string, Con
     s.ssthresh.push(typeof d['ssthresh'] === 'number' ? d['ssthresh'] : null);
     s.flightSize.push(num(d['flightSize']));
     s.pipe.push(typeof d['pipe'] === 'number' ? d['pipe'] : null);
+    s.recoveryPoint.push(typeof d['recoveryPoint'] === 'number' ? d['recoveryPoint'] : null);
     s.sackedBytes.push(num(d['sackedBytes']));
     s.lostBytes.push(num(d['lostBytes']));
     s.inRecovery.push(d['inRecovery'] === true);
