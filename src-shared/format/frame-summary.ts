@@ -30,7 +30,9 @@ export class FrameSummarizer {
   private readonly endpointNames = new Map<number, string>();
 
   summarize(no: number, frame: SummarizableFrame, firstTsUs: number): FrameSummary {
-    const pkt = decodePacket(frame.linkType, frame.data, frame.originalLength);
+    // Read once: a session's frame may make its view on each access (FrameArena).
+    const data = frame.data;
+    const pkt = decodePacket(frame.linkType, data, frame.originalLength);
     let src = '';
     let dst = '';
     if (pkt.ipv4) {
@@ -52,7 +54,7 @@ export class FrameSummarizer {
       dst,
       protocol: protocolOf(pkt),
       length: frame.originalLength,
-      info: this.info(frame),
+      info: this.printer.printFirstLine(frame.linkType, data, frame.originalLength, Math.floor(frame.tsUs / 1e6), frame.tsUs % 1e6, ipPrefixLength),
       stream: -1,
       flags: flagsOf(pkt),
     };
@@ -69,9 +71,6 @@ export class FrameSummarizer {
     return name;
   }
 
-  private info(frame: SummarizableFrame): string {
-    return this.printer.printFirstLine(frame.linkType, frame.data, frame.originalLength, Math.floor(frame.tsUs / 1e6), frame.tsUs % 1e6, ipPrefixLength);
-  }
 }
 
 /**

@@ -31,11 +31,32 @@ describe('frame arena', () => {
     expect(views.every((v) => v.length === 200_000 && v[199_999] === 7)).toBe(true);
   });
 
+  it('keeps frames whose views are made on demand, equal to the bytes read, after the source is reused', () => {
+    const arena = new FrameArena();
+    const source = new Uint8Array(2_000);
+    const frames = [];
+    for (let i = 0; i < 3_000; i++) {
+      source.fill(i & 255);
+      frames.push(arena.frame(1, i * 10, source, 7, 60 + (i % 1_400), 1_514));
+    }
+    source.fill(0);
+    frames.forEach((f, i) => {
+      expect(f).toMatchObject({ linkType: 1, tsUs: i * 10, originalLength: 1_514 });
+      expect(f.data.length).toBe(60 + (i % 1_400));
+      expect(f.data.every((b) => b === (i & 255))).toBe(true);
+    });
+    // A frame larger than a quarter slab has its own buffer.
+    const big = arena.frame(1, 0, new Uint8Array(400_000).fill(5), 0, 400_000, 400_000);
+    expect(big.data.buffer.byteLength).toBe(400_000);
+  });
+
   it('gives a frame detail its own bytes, not the shared slab', () => {
     const arena = new FrameArena();
     arena.copy(new Uint8Array(64).fill(1));
-    const data = arena.copy(Uint8Array.from({ length: 60 }, (_, i) => i));
-    const detail = detailFrame(2, { linkType: 1, tsUs: 0, data, originalLength: 60 });
+    const bytes = Uint8Array.from({ length: 60 }, (_, i) => i);
+    const frame = arena.frame(1, 0, bytes, 0, 60, 60);
+    const data = frame.data;
+    const detail = detailFrame(2, frame);
     expect(detail.bytes.buffer.byteLength).toBe(60);
     expect([...detail.bytes]).toEqual([...data]);
   });

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AsyncCaptureReader, type CaptureRecord } from '../../capture';
 import type { SourceKind } from '@shared/model/frames';
-import type { FrameSource, SourceSink } from '../source';
+import type { CapturedFrame, FrameSource, SourceSink } from '../source';
 import { SavedSessionCollector, type SavedSessionState } from '../saved-format';
 import { FrameArena } from '../frame-arena';
 
@@ -77,12 +77,9 @@ export class FileSource implements FrameSource {
   }
 }
 
-export function toFrame(record: CaptureRecord, arena?: FrameArena): { linkType: number; tsUs: number; data: Uint8Array; originalLength: number } {
-  return {
-    linkType: record.linkType,
-    tsUs: record.tsSec * 1e6 + Math.floor(record.tsNsec / 1000),
-    // Records are views into the reader's buffer: keep a copy (in the session's arena when given).
-    data: arena ? arena.copy(record.buffer, record.dataOffset, record.capturedLength) : record.data.slice(),
-    originalLength: record.originalLength,
-  };
+export function toFrame(record: CaptureRecord, arena?: FrameArena): CapturedFrame {
+  const tsUs = record.tsSec * 1e6 + Math.floor(record.tsNsec / 1000);
+  // Records are views into the reader's buffer: keep a copy (in the session's arena when given).
+  if (arena) return arena.frame(record.linkType, tsUs, record.buffer, record.dataOffset, record.capturedLength, record.originalLength);
+  return { linkType: record.linkType, tsUs, data: record.data.slice(), originalLength: record.originalLength };
 }
