@@ -117,6 +117,7 @@ export default async function streamingBench(): Promise<BenchTable> {
         `Every frame is accounted for: received ${result.frames} + dropped ${result.dropped} = ${result.frames + result.dropped} of ${result.total} (session frame count).`,
         `${result.batches} batches, largest ${result.maxBatch} frames; first frame at the client ${result.firstFrameEpochMs - openedAtEpochMs} ms after the session was asked to open.`,
         'The client runs in its own process, so the lag figures are the server main thread alone.',
+        `The session worker's CPU time alone would allow ${Math.round(result.frames / workerCpu).toLocaleString('en')} frames/s; the whole server's (all threads) on one core ${Math.round(result.frames / serverCpu).toLocaleString('en')} frames/s.`,
         `CPU time (the machine is shared, so it says more than the wall clock): server ${serverCpu.toFixed(2)} s (session worker thread ${workerCpu.toFixed(2)} s, main thread ${mainCpu.toFixed(2)} s, other threads — V8's garbage-collector helpers, file reads — ${(serverCpu - workerCpu - mainCpu).toFixed(2)} s), client ${result.cpuSeconds.toFixed(2)} s; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores.`,
       ],
     };
