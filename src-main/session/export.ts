@@ -13,12 +13,12 @@ import type { SessionSeries } from '@shared/model/series';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '@shared/wire/tcp';
 import { conversationsOf } from './conversations';
 import { CONVERSATION_COLUMNS, conversationCells, conversationSummaries } from './conversation-table';
-import { sessionSeries } from './series';
+import { filterFrames, sessionSeries } from './series';
 import { sessionPcapngBytes } from './saved';
 import { Session, type SessionObserver } from './session';
 import type { FrameSource } from './source';
 
-import { EXPORT_FORMATS, type ExportFormat } from '@shared/ipc/contract';
+import { EXPORT_FORMATS, RpcError, type ExportFormat } from '@shared/ipc/contract';
 
 export { EXPORT_FORMATS, type ExportFormat };
 /** What a CSV/JSON export holds: one conversation's segments or chart series, or the table of every conversation. */
@@ -34,6 +34,8 @@ export interface ExportRequest {
   table?: ExportTable | undefined;
   /** pcap/pcapng: only these frame numbers (a selection in the packet list). */
   frames?: number[] | undefined;
+  /** pcap/pcapng: only the frames this display filter shows (src-shared/filter, as the Packets view). */
+  filter?: string | undefined;
   /** pcapng of the whole session with tcplab's state embedded (what session.save writes). */
   withState?: boolean | undefined;
 }
@@ -251,6 +253,16 @@ export async function svgToPdf(svg: string): Promise<Uint8Array> {
 }
 
 function selectedFrames(session: Session, req: ExportRequest): number[] {
+  if (req.filter !== undefined) {
+    if (req.frames) throw new ExportError('give frames or a filter, not both');
+    try {
+      // Run here, in main, so a filter matching a million frames never travels as a list.
+      return filterFrames(session, req.filter).frames;
+    } catch (err) {
+      if (err instanceof RpcError) throw new ExportError(err.message);
+      throw err;
+    }
+  }
   if (req.frames) {
     for (const no of req.frames) {
       if (!Number.isInteger(no) || no < 1 || no > session.frames.length) throw new ExportError(`frame ${no} does not exist (${session.frames.length} frames)`);

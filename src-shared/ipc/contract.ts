@@ -140,6 +140,8 @@ export const requestSchemas = {
     stream: s.optional(s.int(0, 100_000_000)),
     table: s.optional(s.enum(['segments', 'series', 'conversations'])),
     frames: s.optional(s.array(s.int(1), 1_000_000)),
+    /** pcap/pcapng: the frames a display filter shows (run in main; a huge result never travels). */
+    filter: s.optional(s.string({ maxLength: 2000, minLength: 1 })),
     frameRange: s.optional(s.object({ from: s.int(1), to: s.int(1) })),
     withState: s.optional(s.boolean()),
     detail: s.optional(

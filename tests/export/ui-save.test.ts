@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,6 +15,8 @@ import { renderExport, runHeadless } from '../../src-main/session/export';
 import { FileSource } from '../../src-main/session/sources/file';
 import { LabSource } from '../../src-main/session/sources/lab';
 import { runCli } from '../../src-main/cli/main';
+import { filterFrames } from '../../src-main/session/series';
+import { CaptureReader } from '../../src-main/capture/reader';
 
 /**
  * The main-side seams of the UI's Save and export (issue 9 §6, §7) and of the permission hint
@@ -142,5 +144,44 @@ describe('the conversation table (every conversation; the UI’s Conversations C
     const row = csv.split('\n')[1]!;
     expect(row).toMatch(/^0,192\.0\.2\.1:\d+,192\.0\.2\.2:5001,.*,"congestion-limited,reordering"$/);
     expect(csv.trimEnd().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('the frames a display filter shows (the Packets view’s Shown frames; tcplab export --filter)', () => {
+  const DEMO = join(import.meta.dirname, '../../resources/demo/tcp-demo.pcapng');
+
+  it('exports exactly the frames session.filter lists, and refuses a bad filter or frames + filter', async () => {
+    const session = await runHeadless(new FileSource(DEMO));
+    const shown = filterFrames(session, 'tcp.len > 0').frames;
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(session.frames.length);
+    const path = join(work, 'shown.pcapng');
+    writeFileSync(path, (await renderExport(session, { format: 'pcapng', filter: 'tcp.len > 0' })).bytes);
+    const reader = CaptureReader.open(path);
+    const lengths: number[] = [];
+    for (let r = reader.next(); r !== null; r = reader.next()) lengths.push(r.data.length);
+    reader.close();
+    expect(lengths).toEqual(shown.map((no) => session.frames[no - 1]!.data.length));
+    await expect(renderExport(session, { format: 'pcap', filter: 'tcp.len >' })).rejects.toThrow(/display filter: column \d+/);
+    await expect(renderExport(session, { format: 'pcap', filter: 'tcp', frames: [1] })).rejects.toThrow(/frames or a filter, not both/);
+  });
+
+  it('the CLI takes --filter for pcap/pcapng only, and a bad filter exits 2 without a file', async () => {
+    const out = join(work, 'cli-shown.pcap');
+    let err = '';
+    const sink = new Writable({
+      write(chunk: Buffer | string, _enc, cb) {
+        err += chunk.toString();
+        cb();
+      },
+    });
+    const io = { stdout: sink, stderr: sink, stdin: process.stdin };
+    expect(await runCli(['export', DEMO, '--format', 'pcap', '--filter', 'tcp.flags.syn == 1', '-o', out], io)).toBe(0);
+    expect(readFileSync(out).readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(await runCli(['export', DEMO, '--format', 'pcap', '--filter', 'tcp.flags.syn = 1', '-o', join(work, 'bad.pcap')], io)).toBe(2);
+    expect(err).toContain('a single "=" is not an operator');
+    expect(existsSync(join(work, 'bad.pcap')) || existsSync(join(work, 'bad.pcap.partial'))).toBe(false);
+    expect(await runCli(['export', DEMO, '--stream', '0', '--format', 'svg', '--filter', 'tcp', '-o', '-'], io)).toBe(2);
+    expect(err).toContain('--filter applies to --format pcap or pcapng');
   });
 });

@@ -59,6 +59,7 @@ export const exportCommand: CliCommand = {
     { name: 'detail', type: 'string', valueName: 'LIST', description: `Ladder detail, comma-separated (default all): ${DETAIL_KEYS.join(',')}` },
     { name: 'frames', type: 'string', valueName: 'FROM-TO', description: 'Ladder: only segments of these frames' },
     { name: 'table', type: 'string', valueName: 'segments|series|conversations', description: 'CSV/JSON: the segments (default), the chart series (cwnd, rtt …), or every conversation (as `tcplab conversations`; no --stream)' },
+    { name: 'filter', type: 'string', valueName: 'EXPR', description: "pcap/pcapng: only the frames this display filter shows (Wireshark syntax, e.g. 'tcp.analysis.retransmission')" },
     { name: 'with-state', type: 'boolean', description: "pcapng: the whole session with tcplab's state embedded (reopens with true states)" },
   ],
   details: `Examples:
@@ -67,6 +68,7 @@ export const exportCommand: CliCommand = {
   tcplab export --lab slow-start --stream 0 --format csv --table series -o cwnd.csv
   tcplab export capture.pcapng --format csv --table conversations -o conversations.csv
   tcplab export --lab fast-recovery --format pcapng --with-state -o run.pcapng
+  tcplab export capture.pcapng --format pcap --filter 'tcp.analysis.retransmission' -o retrans.pcap
 Output files are written as OUT.partial and renamed when complete.`,
   async run(args, io: CliIo) {
     const o = args.options;
@@ -90,6 +92,9 @@ Output files are written as OUT.partial and renamed when complete.`,
     if (needsStream && stream === undefined) throw new CliUsageError(`--stream N is required for --format ${format} (list them with: tcplab conversations FILE)`);
     if (table !== undefined && format !== 'csv' && format !== 'json') throw new CliUsageError('--table applies to --format csv or json');
     if (o['with-state'] && format !== 'pcapng') throw new CliUsageError('--with-state applies to --format pcapng');
+    const filter = o.filter as string | undefined;
+    if (filter !== undefined && format !== 'pcap' && format !== 'pcapng') throw new CliUsageError('--filter applies to --format pcap or pcapng');
+    if (filter !== undefined && o['with-state']) throw new CliUsageError('--filter and --with-state do not go together: a saved session holds every frame');
 
     let source: FrameSource;
     if (labName !== undefined) {
@@ -105,7 +110,7 @@ Output files are written as OUT.partial and renamed when complete.`,
       }
       source = new FileSource(file!);
     }
-    const req: ExportRequest = { format: format as ExportFormat, stream, table: table as ExportRequest['table'] };
+    const req: ExportRequest = { format: format as ExportFormat, stream, table: table as ExportRequest['table'], filter };
     if (o.detail !== undefined) req.detail = parseDetail(o.detail as string);
     if (o.frames !== undefined) req.frameRange = parseRange(o.frames as string);
 
