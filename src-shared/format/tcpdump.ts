@@ -66,6 +66,10 @@ const LINKTYPE_LINUX_SLL2 = 276;
 /** tcpdump's MAXIMUM_SNAPLEN: larger record lengths are reported as an invalid header. */
 const MAXIMUM_SNAPLEN = 262144;
 
+/** printFirstLine decodes ASCII lines at least this long with asciiDecoder (below, apply is faster). */
+const ASCII_DECODE_MIN = 32;
+const asciiDecoder = new TextDecoder();
+
 /** Thrown (as a constant, no stack) when a fetch runs past the captured bytes: tcpdump's longjmp. */
 const TRUNC = { truncated: true } as const;
 
@@ -445,9 +449,18 @@ export class TcpdumpPrinter implements DnsPrinterHost {
     const b = this.out;
     let end = b.indexOf(0x0a, start);
     if (end < 0 || end > this.pos) end = this.pos;
+    const from = start + skip(b, start, end);
+    let ascii = end - from >= ASCII_DECODE_MIN;
+    for (let i = from; ascii && i < end; i++) if (b[i]! >= 0x80) ascii = false;
     let text = '';
-    for (let i = start + skip(b, start, end); i < end; i += 8192) {
-      text += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + 8192, end)) as unknown as number[]);
+    if (ascii) {
+      // For ASCII, UTF-8 decoding gives the same text; the native decoder is about twice as fast
+      // as fromCharCode.apply over a typed array once a line is longer than a few dozen bytes.
+      text = asciiDecoder.decode(b.subarray(from, end));
+    } else {
+      for (let i = from; i < end; i += 8192) {
+        text += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + 8192, end)) as unknown as number[]);
+      }
     }
     this.pos = start;
     return text;
