@@ -12,6 +12,7 @@ import type { Clock } from '@shared/sim/clock';
 import { internetChecksum } from '@shared/wire/checksum';
 import type { RandomSource } from '@shared/sim/random';
 import { countDrop, type DeviceStats } from './device';
+import { RealClock } from './real-clock';
 
 export interface GilbertElliott {
   /** P(good → bad) per frame. */
@@ -245,6 +246,10 @@ export class ImpairedChannel {
 
   private schedule(at: number, frame: Uint8Array, causeId: number | undefined): void {
     const clock = this.clock;
+    if (clock instanceof RealClock) {
+      this.scheduleWall(at, frame, causeId);
+      return;
+    }
     if (clock.reserveOrder === undefined || clock.setTimerInOrder === undefined || at < this.fifoLastAt) {
       // Overtaking an earlier frame (jitter, reordering, a shorter delay after configure()).
       clock.setTimer(at, () => this.deliver(frame, causeId));
@@ -284,6 +289,58 @@ export class ImpairedChannel {
       this.armFifoHead();
     }
     this.deliver(frame, causeId);
+  };
+
+  // A wall clock (RealClock: one setTimeout per timer, its delay rounded up to whole ms) fires
+  // separately armed timers out of order when their delays round differently, so frames that left
+  // in order reached the kernel reordered (spurious fast retransmits and D-SACKs in the ECN
+  // interop test). Frames scheduled in order wait here behind one timer, which delivers every
+  // frame that is due when it fires; a frame meant to overtake (jitter, reordering) gets its own.
+  private readonly wallFrames: Uint8Array[] = [];
+  private readonly wallCauses: (number | undefined)[] = [];
+  private readonly wallAt: number[] = [];
+  private wallHead = 0;
+  private wallLastAt = -Infinity;
+  private wallArmed = false;
+
+  private scheduleWall(at: number, frame: Uint8Array, causeId: number | undefined): void {
+    if (at < this.wallLastAt) {
+      this.clock.setTimer(at, () => this.deliver(frame, causeId));
+      return;
+    }
+    this.wallFrames.push(frame);
+    this.wallCauses.push(causeId);
+    this.wallAt.push(at);
+    this.wallLastAt = at;
+    if (!this.wallArmed) {
+      this.wallArmed = true;
+      this.clock.setTimer(at, this.onWallDue);
+    }
+  }
+
+  private readonly onWallDue = (): void => {
+    const now = this.clock.now();
+    while (this.wallHead < this.wallFrames.length && this.wallAt[this.wallHead]! <= now) {
+      const h = this.wallHead++;
+      const frame = this.wallFrames[h]!;
+      this.wallFrames[h] = EMPTY_FRAME;
+      this.deliver(frame, this.wallCauses[h]);
+    }
+    if (this.wallHead === this.wallFrames.length) {
+      this.wallFrames.length = this.wallCauses.length = this.wallAt.length = 0;
+      this.wallHead = 0;
+      this.wallLastAt = -Infinity;
+      this.wallArmed = false;
+      return;
+    }
+    if (this.wallHead > 1024 && this.wallHead * 2 > this.wallFrames.length) {
+      const n = this.wallHead;
+      this.wallFrames.splice(0, n);
+      this.wallCauses.splice(0, n);
+      this.wallAt.splice(0, n);
+      this.wallHead = 0;
+    }
+    this.clock.setTimer(this.wallAt[this.wallHead]!, this.onWallDue);
   };
 
   /** RED's marking decision on the instantaneous queue (bytes already waiting). */
