@@ -33,6 +33,14 @@ describe('tcplab stack: arguments', () => {
     expect(parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.01,0.3']).impairment).toEqual({ gilbertElliott: { pGoodToBad: 0.01, pBadToGood: 0.3 } });
     expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.01'])).toThrow(/PGB,PBG/);
     expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--burst-loss', '0.1,0.2', '--loss', '0.1'])).toThrow(/exclude/);
+    // ECN: the stack's tcp_ecn, and a CE-marking queue at a limited rate.
+    const e = parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--rate', '20', '--ce-mark', '15000', '--ecn', '1']);
+    expect(e.impairment).toEqual({ bandwidthBps: 20e6, ceMarking: { minBytes: 15000 } });
+    expect(e.ecn).toBe(1);
+    expect(parse(['--tap', 't0', '--ip', '192.0.2.2/24']).ecn).toBeUndefined();
+    expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--ce-mark', '15000'])).toThrow(/needs --rate/);
+    expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--ecn', '3'])).toThrow(/--ecn expects/);
+    expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--rate', '0'])).toThrow(/--rate expects/);
   });
 
   it('reports a missing TAP with the command that creates it (exit 1)', async () => {

@@ -38,6 +38,8 @@ export interface StackRunOptions {
   pcap?: string;
   create: boolean;
   impairment: ImpairmentConfig;
+  /** net.ipv4.tcp_ecn for the stack's TCP (0 off, 1 request and accept, 2 accept; default 2). */
+  ecn?: 0 | 1 | 2;
   seed: number;
   /** Print every probe event (frames, ARP, IP, ICMP, UDP, TCP, drops) as one line. */
   trace?: boolean;
@@ -96,6 +98,19 @@ export function parseStackArgs(args: ParsedArgs): StackRunOptions {
     duplicate: probability(args, 'dup'),
     corrupt: probability(args, 'corrupt'),
   };
+  const rate = args.options.rate as number | undefined;
+  if (rate !== undefined) {
+    if (!(rate > 0 && Number.isFinite(rate))) throw new CliUsageError(`--rate expects a positive number of Mbit/s, got ${rate}`);
+    impairment.bandwidthBps = rate * 1e6;
+  }
+  const ceMark = args.options['ce-mark'] as number | undefined;
+  if (ceMark !== undefined) {
+    if (rate === undefined) throw new CliUsageError('--ce-mark needs --rate (the queue it watches only exists at a limited rate)');
+    if (!(ceMark >= 0 && Number.isFinite(ceMark))) throw new CliUsageError(`--ce-mark expects a queue length in bytes >= 0, got ${ceMark}`);
+    impairment.ceMarking = { minBytes: ceMark };
+  }
+  const ecn = args.options.ecn as number | undefined;
+  if (ecn !== undefined && ecn !== 0 && ecn !== 1 && ecn !== 2) throw new CliUsageError(`--ecn expects 0 (off), 1 (request and accept) or 2 (accept only), got ${ecn}`);
   const burst = args.options['burst-loss'] as string | undefined;
   if (burst !== undefined) {
     const parts = burst.split(',').map((x) => Number(x.trim()));
@@ -123,6 +138,7 @@ export function parseStackArgs(args: ParsedArgs): StackRunOptions {
     pcap: args.options.pcap as string | undefined,
     create: args.options.create === true,
     impairment,
+    ...(ecn !== undefined ? { ecn } : {}),
     seed: seedOpt ?? (Math.random() * 0x7fffffff) | 0,
     trace: args.options.trace === true,
   };
@@ -227,6 +243,7 @@ export async function startStack(o: StackRunOptions, out?: (line: string) => voi
   let ifc;
   try {
     ifc = stack.addInterface({ device, ipv4: o.ip, mac: o.mac, mtu: o.mtu, gateway: o.gateway });
+    if (o.ecn !== undefined) stack.tcp.options.config.ecn = o.ecn;
     startServices(stack, o.serve);
   } catch (e) {
     await stack.close();
@@ -234,7 +251,7 @@ export async function startStack(o: StackRunOptions, out?: (line: string) => voi
   }
   const services = o.serve.length ? ` serving ${o.serve.join(',')}` : '';
   const imp = Object.entries(o.impairment)
-    .map(([k, v]) => (typeof v === 'object' ? `burstLoss=${v.pGoodToBad},${v.pBadToGood}` : `${k}=${v}`))
+    .map(([k, v]) => (k === 'ceMarking' ? `ceMark=${(v as { minBytes: number }).minBytes}` : typeof v === 'object' ? `burstLoss=${v.pGoodToBad},${v.pBadToGood}` : `${k}=${v}`))
     .join(' ');
   const readyLine =
     `tcplab stack: ready on ${o.tap}${tap.created ? ' (created)' : ''} ${ifc.mac} ${o.ip}` +
@@ -263,7 +280,7 @@ export const stackCommand: CliCommand = {
   summary: "Run tcplab's TCP/IP stack on a TAP so the kernel can ping and talk to it",
   usage:
     'stack --tap NAME --ip ADDR/LEN [--gw ADDR] [--mac MAC] [--mtu N] [--serve echo,discard,chargen,daytime] [--pcap FILE] [--create]\n' +
-    '       [--loss P | --burst-loss PGB,PBG] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--seed N] [--trace]\n' +
+    '       [--loss P | --burst-loss PGB,PBG] [--delay MS] [--jitter MS] [--reorder P] [--dup P] [--corrupt P] [--rate MBPS [--ce-mark BYTES]] [--ecn 0|1|2] [--seed N] [--trace]\n' +
     '       [--connect HOST:PORT [--send N|FILE] [--recv FILE] [--cc NAME]] [--kernel-cwnd [--netns NS] [--poll-ms MS]] [--json FILE]',
   options: [
     { name: 'tap', type: 'string', valueName: 'NAME', description: 'TAP interface to attach to (create it once: sudo ip tuntap add dev NAME mode tap user $USER)' },
@@ -281,6 +298,9 @@ export const stackCommand: CliCommand = {
     { name: 'reorder', type: 'number', valueName: 'P', description: 'Hold back a frame with probability P so later ones overtake it' },
     { name: 'dup', type: 'number', valueName: 'P', description: 'Duplicate a frame with probability P' },
     { name: 'corrupt', type: 'number', valueName: 'P', description: 'Flip one bit of a frame with probability P' },
+    { name: 'rate', type: 'number', valueName: 'MBPS', description: 'Limit each direction to MBPS Mbit/s behind a 64 KiB tail-drop queue' },
+    { name: 'ce-mark', type: 'number', valueName: 'BYTES', description: 'With --rate: RED-like AQM, ECN-capable packets that find BYTES or more queued are marked CE, others dropped (RFC 3168 §5)' },
+    { name: 'ecn', type: 'number', valueName: 'N', description: "ECN in the stack's TCP, as net.ipv4.tcp_ecn: 0 off, 1 request and accept, 2 accept only (default)" },
     { name: 'connect', type: 'string', valueName: 'HOST:PORT', description: 'TCP client: connect, send (--send), read until EOF (--recv), print a summary, exit' },
     { name: 'send', type: 'string', valueName: 'N|FILE', description: 'With --connect: send N generated bytes or the contents of FILE, then SHUT_WR' },
     { name: 'recv', type: 'string', valueName: 'FILE', description: 'With --connect: write what arrives to FILE' },
