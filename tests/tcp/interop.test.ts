@@ -160,6 +160,29 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
     expect(r.info.timestamps).toBe(true);
   });
 
+  it("tcplab's SYN-ACK carries MSS, SACK-permitted, timestamps and window scale; ss -tino on curl's socket shows ts sack", async () => {
+    const pcap = join(e.dir, 'synack.pcap');
+    const stop = await startTcpdump(e.env.ns, e.env.ifname, pcap, ['--immediate-mode', 'tcp port 80']);
+    // A slow download keeps the connection up while ss looks at it.
+    const curl = runInNs(e.env.ns, 'curl', ['-sS', '-o', '/dev/null', '--limit-rate', '200k', `http://${e.env.stackAddr}/bytes/1000000`], { timeoutMs: 20_000 });
+    let ss = { stdout: '' };
+    for (let i = 0; i < 30 && !/mss:/.test(ss.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      ss = await runInNs(e.env.ns, 'ss', ['-tino', 'dst', `${e.env.stackAddr}:80`]);
+    }
+    const done = await curl;
+    await new Promise((res) => setTimeout(res, 300));
+    await stop();
+    expect(done.code).toBe(0);
+    expect(ss.stdout, ss.stdout).toMatch(/\bts\b/);
+    expect(ss.stdout).toMatch(/\bsack\b/);
+    expect(ss.stdout).toMatch(/wscale:3,\d+/); // the shift tcplab announced, then the kernel's own
+    expect(ss.stdout).toMatch(/mss:1448\b/);
+    const dump = (await runInNs(e.env.ns, 'tcpdump', ['-nr', pcap])).stdout;
+    const synAck = dump.split('\n').find((l) => l.includes('192.0.2.2.80 > 192.0.2.1') && l.includes('[S.'))!;
+    expect(synAck, dump).toMatch(/mss 1460,sackOK,TS val \d+ ecr \d+,nop,wscale 3/);
+  });
+
   it('a kernel connect to a closed tcplab port is refused (RST)', async () => {
     const r = await runInNs(e.env.ns, 'curl', ['-sS', '--max-time', '5', `http://${e.env.stackAddr}:4444/`]);
     expect(r.code).toBe(7);
