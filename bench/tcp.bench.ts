@@ -27,6 +27,19 @@ const MB = Number(process.env.TCPLAB_BENCH_TCP_MB ?? 50);
 const BYTES = MB * 1_000_000;
 /** Untimed transfer before each measured one: the kernel is always "warm"; tcplab's JIT is not. */
 const WARMUP_BYTES = 10_000_000;
+/** Measured transfers per path; the table shows the fastest (and the least CPU among them). */
+const REPEAT = Number(process.env.TCPLAB_BENCH_TCP_REPEAT ?? 3);
+
+/** Fastest wall time and smallest CPU times of `REPEAT` runs (the machine is shared: noise only adds). */
+async function bestOf(f: () => Promise<Cost>): Promise<Cost> {
+  const runs: Cost[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await f());
+  return {
+    ms: Math.min(...runs.map((r) => r.ms)),
+    cpuMs: Math.min(...runs.map((r) => r.cpuMs)),
+    mainCpuMs: Math.min(...runs.map((r) => r.mainCpuMs)),
+  };
+}
 
 const gbit = (bytes: number, ms: number): number => (bytes * 8) / ms / 1e6;
 const fmt = (x: number): string => (x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -86,9 +99,9 @@ async function overTap(mtu: number): Promise<{ k2t: Cost; t2k: Cost }> {
       });
     };
     await kernelToTcplab(WARMUP_BYTES);
-    const k2t = await kernelToTcplab(BYTES);
+    const k2t = await bestOf(() => kernelToTcplab(BYTES));
     await tcplabToKernel(WARMUP_BYTES);
-    const t2k = await tcplabToKernel(BYTES);
+    const t2k = await bestOf(() => tcplabToKernel(BYTES));
     return { k2t, t2k };
   } finally {
     await stack.close();
@@ -98,6 +111,10 @@ async function overTap(mtu: number): Promise<{ k2t: Cost; t2k: Cost }> {
 }
 
 async function kernelVeth(mtu: number): Promise<Cost> {
+  return bestOf(() => kernelVethOnce(mtu));
+}
+
+async function kernelVethOnce(mtu: number): Promise<Cost> {
   const pair = createVethPair('btk', { mtu });
   try {
     const [scmd, ...sargs] = sinkToNull(9000);
@@ -172,7 +189,7 @@ async function inMemoryTransfer(bytes: number, mtu: number): Promise<Cost> {
 
 async function inMemory(mtu: number): Promise<Cost> {
   await inMemoryTransfer(WARMUP_BYTES, mtu);
-  return inMemoryTransfer(BYTES, mtu);
+  return bestOf(() => inMemoryTransfer(BYTES, mtu));
 }
 
 async function memoryPerConnection(): Promise<{ idle: number; active: number; n: number }> {
@@ -250,9 +267,9 @@ export default async function tcpBench() {
       ['memory per connection after 1 byte each way (KiB)', '-', '-', (conn.active / 1024).toFixed(1), ...dash],
     ],
     notes: [
-      `Transfers of ${MB} MB (TCPLAB_BENCH_TCP_MB), each after an untimed ${WARMUP_BYTES / 1e6} MB warm-up transfer on the same path (the JIT compiles the hot path during the first megabytes); tcplab uses 256 KiB buffers over TAP and 4 MiB in memory.`,
+      `Transfers of ${MB} MB (TCPLAB_BENCH_TCP_MB), ${REPEAT} per path (TCPLAB_BENCH_TCP_REPEAT); each cell is the best of them (fastest wall time, least CPU), since on a shared machine noise only adds. Each path starts with an untimed ${WARMUP_BYTES / 1e6} MB warm-up transfer (the JIT compiles the hot path during the first megabytes). tcplab uses 256 KiB buffers over TAP and 4 MiB in memory.`,
       'CPU: tcplab\'s process CPU time (process.cpuUsage: all threads, i.e. the TAP reader and writer workers and the kernel work done in their system calls) and, in brackets, the main thread alone (/proc/self/task/PID/stat, 10 ms ticks). "Gbit/s per tcplab CPU second" is the rate if tcplab had a core to itself: on this shared machine the steadier figure. The kernel\'s own CPU is not shown: its TCP work runs largely in softirq context, which is not charged to the socat processes (/usr/bin/time showed ≈ 0).',
-      'In memory both stacks run on one thread and the ManualClock delivers every frame through its timer heap; the CPU time is that of two stacks plus the simulated link.',
+      'In memory both stacks run on one thread with a ManualClock (each direction of the VirtualLink keeps its frames in flight in a FIFO with one clock timer); the CPU time is that of two stacks plus the simulated link.',
       `MTU 9000 rows: the TAP, tcplab's interface and the veth pair all have MTU 9000 (MSS 8960); they are labelled and not comparable with the 1500 rows.`,
       `Memory: ${conn.n} connections on each of two stacks, heap + ArrayBuffer growth per connection endpoint after a forced GC; send/receive rings (256 KiB each) are allocated on first use.`,
       `Load average before: ${load0.map((x) => x.toFixed(1)).join(' ')}, after: ${load1.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (other work shares the machine; each tcplab row ran back to back with its kernel row).`,

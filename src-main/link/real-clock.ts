@@ -9,6 +9,8 @@ interface RealTimer extends TimerHandle {
 }
 
 export class RealClock implements Clock {
+  /** A setTimeout + clearTimeout pair per delayed ACK cost ≈ 10 % of a bulk receiver's main thread. */
+  readonly lazyCancel = true;
   private nextId = 1;
   private readonly live = new Set<RealTimer>();
 

@@ -21,6 +21,13 @@ export interface Clock {
   reserveOrder?(): number;
   /** setTimer with a position from reserveOrder(): it fires as if it had been set back then. */
   setTimerInOrder?(atMs: number, order: number, callback: () => void): TimerHandle;
+  /**
+   * True when cancelling a timer costs more than letting it fire and do nothing (RealClock: a
+   * clearTimeout and a new setTimeout per restart). A caller that stops and restarts a timer very
+   * often may then leave it armed. Never true for ManualClock: there every armed timer shows in
+   * nextTimerAt() and pendingTimers(), which tests and labs read.
+   */
+  readonly lazyCancel?: boolean;
 }
 
 interface PendingTimer extends TimerHandle {

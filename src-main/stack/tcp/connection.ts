@@ -1760,7 +1760,10 @@ export class TcpConnection {
     if (!this.timers.has(name)) return;
     this.timers.delete(name);
     const ct = this.clockTimers.get(name);
-    if (ct) {
+    // The delayed-ACK timer starts on every other segment and the ACK that follows stops it. On a
+    // clock where cancelling costs more than a wake-up (RealClock) its clock timer stays armed:
+    // firing with nothing due does nothing (armClockTimer), and the next start reuses it.
+    if (ct && !(name === 'delack' && this.env.clock.lazyCancel)) {
       this.env.clock.clearTimer(ct.handle);
       this.clockTimers.delete(name);
     }
@@ -1769,6 +1772,9 @@ export class TcpConnection {
 
   private stopAllTimers(): void {
     for (const name of [...this.timers.keys()]) this.stopTimer(name);
+    // Clock timers left armed by stopTimer go too: a closed connection holds no clock timer.
+    for (const ct of this.clockTimers.values()) this.env.clock.clearTimer(ct.handle);
+    this.clockTimers.clear();
   }
 
   /** Names of running timers (for tests and snapshots). */
