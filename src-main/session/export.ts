@@ -225,6 +225,37 @@ export function ladderSvg(session: Session, req: ExportRequest): string {
   return ladderToSvg(layout, { title: `${data.endpoints[0]} ⇄ ${data.endpoints[1]} (tcp.stream ${data.stream})` });
 }
 
+/**
+ * Largest PNG rendered: 64 Mpx. resvg holds the whole RGBA image (4 bytes a pixel, 256 MB here)
+ * and a ladder of 10,000 segments would be 1800×645,000 px at 2× (90 s of CPU, a 212 MB file no
+ * viewer opens), all of it while the session worker answers nobody else.
+ */
+export const MAX_PNG_PIXELS = 64 * 2 ** 20;
+/** Largest PDF page side: 14,400 units (200 in), the limit PDF readers keep to (ISO 32000-1 Annex C.2). */
+export const MAX_PDF_UNITS = 14_400;
+
+/** The `width`/`height` of an SVG document from ladderToSvg. */
+function svgSize(svg: string): { width: number; height: number } {
+  const m = /<svg[^>]*\bwidth="([\d.]+)"\s+height="([\d.]+)"/.exec(svg);
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : { width: 800, height: 600 };
+}
+
+const RANGE_ADVICE = 'choose a frame range (--frames FROM-TO; Frames in the UI’s Export menu) or export SVG';
+
+/** Refuses an image too large to render or to open, before any work is done. */
+function checkImageSize(format: 'png' | 'pdf', svg: string, zoom = 2): void {
+  const { width, height } = svgSize(svg);
+  if (format === 'png') {
+    const w = Math.round(width * zoom);
+    const h = Math.round(height * zoom);
+    if (w * h > MAX_PNG_PIXELS) {
+      throw new ExportError(`png: the ladder would be ${w}×${h} px at ${zoom}× (${(w * h / 2 ** 20).toFixed(0)} Mpx, more than ${MAX_PNG_PIXELS / 2 ** 20}); ${RANGE_ADVICE}`);
+    }
+  } else if (width > MAX_PDF_UNITS || height > MAX_PDF_UNITS) {
+    throw new ExportError(`pdf: the ladder is ${Math.round(width)}×${Math.round(height)} pt, more than a PDF page's ${MAX_PDF_UNITS} pt; ${RANGE_ADVICE}`);
+  }
+}
+
 /** SVG → PNG at 2× with resvg (a Rust renderer shipped as a prebuilt Node addon; no browser). */
 export async function svgToPng(svg: string, zoom = 2): Promise<Uint8Array> {
   const { Resvg } = await import('@resvg/resvg-js');
@@ -319,11 +350,12 @@ export async function renderExport(session: Session, req: ExportRequest): Promis
       bytes = utf8.encode(ladderSvg(session, req));
       break;
     case 'png':
-      bytes = await svgToPng(ladderSvg(session, req));
+    case 'pdf': {
+      const svg = ladderSvg(session, req);
+      checkImageSize(f, svg);
+      bytes = f === 'png' ? await svgToPng(svg) : await svgToPdf(svg);
       break;
-    case 'pdf':
-      bytes = await svgToPdf(ladderSvg(session, req));
-      break;
+    }
     case 'mermaid':
     case 'plantuml':
     case 'ascii': {

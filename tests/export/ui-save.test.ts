@@ -11,7 +11,7 @@ import { tapOpenError } from '../../src-main/session/sources/tap';
 import { TapError, tapCreateFix, tapOwnerFix } from '../../src-main/link/tap';
 import { captureCapabilityFix } from '../../src-main/capture/live';
 import { SaveGrants } from '../../src-main/electron/save-grants';
-import { renderExport, runHeadless } from '../../src-main/session/export';
+import { MAX_PDF_UNITS, MAX_PNG_PIXELS, renderExport, runHeadless } from '../../src-main/session/export';
 import { FileSource } from '../../src-main/session/sources/file';
 import { LabSource } from '../../src-main/session/sources/lab';
 import { runCli } from '../../src-main/cli/main';
@@ -183,5 +183,19 @@ describe('the frames a display filter shows (the Packets view’s Shown frames; 
     expect(existsSync(join(work, 'bad.pcap')) || existsSync(join(work, 'bad.pcap.partial'))).toBe(false);
     expect(await runCli(['export', DEMO, '--stream', '0', '--format', 'svg', '--filter', 'tcp', '-o', '-'], io)).toBe(2);
     expect(err).toContain('--filter applies to --format pcap or pcapng');
+  });
+});
+
+describe('images too large to render or open are refused with advice, not rendered for minutes', () => {
+  it('a 2,200-segment ladder: PNG and PDF refused with the size and the way out; a frame range renders', async () => {
+    const session = await runHeadless(new LabSource('mathis', {}));
+    const svg = new TextDecoder().decode((await renderExport(session, { format: 'svg', stream: 0 })).bytes);
+    const height = Number(/<svg[^>]*\bheight="([\d.]+)"/.exec(svg)![1]);
+    expect(height).toBeGreaterThan(MAX_PDF_UNITS);
+    await expect(renderExport(session, { format: 'png', stream: 0 })).rejects.toThrow(/^png: the ladder would be 1800×\d+ px at 2× \(\d+ Mpx, more than 64\); choose a frame range/);
+    await expect(renderExport(session, { format: 'pdf', stream: 0 })).rejects.toThrow(/^pdf: the ladder is 900×\d+ pt, more than a PDF page's 14400 pt; choose a frame range/);
+    const png = (await renderExport(session, { format: 'png', stream: 0, frameRange: { from: 1, to: 60 } })).bytes;
+    expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    expect(Buffer.from(png).readUInt32BE(20) * Buffer.from(png).readUInt32BE(16)).toBeLessThanOrEqual(MAX_PNG_PIXELS);
   });
 });
