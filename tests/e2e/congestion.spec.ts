@@ -55,6 +55,12 @@ test.describe('congestion on a loss lab (mathis, Reno)', () => {
     expect(tsg['ACK line']).toBeGreaterThan(0);
     expect(tsg['ACK line']).toBe(tsg['receive window']);
     expect(tsg['SYN']).toBe(2);
+    // Each loss recovery's recovery point (start, end, gap): recovery ends where the ACK line reaches it.
+    expect(tsg['recovery point']! % 3).toBe(0);
+    expect(tsg['recovery point']! / 3).toBeGreaterThan(0);
+    // This lab runs without SACK: no RFC 6675 pipe, no SACKed/lost bytes.
+    expect(cwnd['pipe (RFC 6675)']).toBeUndefined();
+    expect(cwnd['SACKed bytes']).toBeUndefined();
     const rtt = await lengths(page.getByTestId('chart-rtt'));
     expect(rtt['RTT sample']).toBeGreaterThan(0);
     const rate = await lengths(page.getByTestId('chart-rate'));
