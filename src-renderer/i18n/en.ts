@@ -296,6 +296,8 @@ export default {
     detailNote: 'The ladder formats use the detail chosen in the toolbar (relative seq, window, options, states, flags, timers) and the frame range.',
     table: 'Segments table',
     series: 'Series',
+    diagram: 'Diagram',
+    stateMachineNote: 'The diagram as drawn at the cursor (states and lit transitions). Each segment with both endpoints’ states: the Ladder’s Segments table.',
     conversationFrames: 'Conversation',
     conversations: 'All conversations',
     chartNote: 'Each chart has its own PNG (2×) and SVG buttons at its top right.',

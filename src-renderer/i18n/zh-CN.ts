@@ -298,6 +298,8 @@ const zhCN: typeof en = {
     detailNote: '梯形图各格式使用工具栏中选定的细节（相对序号、窗口、选项、状态、标志、定时器）和帧范围。',
     table: '报文段表',
     series: '序列',
+    diagram: '状态图',
+    stateMachineNote: '按游标处所绘的状态图（当前状态与已点亮的转换）。每个报文段及两端状态：见梯形图的“报文段表”。',
     conversationFrames: '本连接',
     conversations: '全部连接',
     chartNote: '每个图表右上角都有各自的 PNG（2 倍）和 SVG 按钮。',

@@ -245,6 +245,45 @@ test('charts: each chart as PNG (2×) and SVG; the series as CSV and JSON', asyn
   expect((JSON.parse(windowJson.bytes.toString('utf8')) as { window: { snapshots: unknown[] } }).window.snapshots.length).toBeGreaterThan(0);
 });
 
+test('state machine: the diagram as a standalone SVG and the transitions as CSV/JSON, as the view lists them', async ({ page }) => {
+  await page.goto(lab.url);
+  await page.getByTestId('locale-select').selectOption('en');
+  await page.locator('[data-tab="stateMachine"]').click();
+  await expect(page.getByTestId('sm-transition').first()).toBeVisible();
+  const listed = await page.getByTestId('sm-transition').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-side')}:${r.getAttribute('data-state')}`));
+  const nodes = await page.locator('[data-testid^="sm-node-"]').count();
+  await page.getByTestId('sm-export-open').click();
+  await page.screenshot({ path: resolve(artifactsDir, 'export-menu-state-machine.png') });
+  const svg = await download(page, 'sm-export-svg');
+  expect(svg.name).toBe('state-machine-stream-0.svg');
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      width: doc.documentElement.getAttribute('width'),
+      nodes: doc.querySelectorAll('g.node').length,
+      // The look travels as attributes: a state box has a fill and a stroke of its own.
+      styledRects: [...doc.querySelectorAll('g.node rect')].filter((r) => r.getAttribute('fill') && r.getAttribute('stroke')).length,
+      current: doc.querySelectorAll('g.node.current-a, g.node.current-b').length,
+    };
+  }, svg.bytes.toString('utf8'));
+  expect(parsed.error).toBeNull();
+  expect(parsed.root).toBe('svg');
+  expect(Number(parsed.width)).toBeGreaterThan(100);
+  expect(parsed.nodes).toBe(nodes);
+  expect(parsed.styledRects).toBe(nodes);
+  expect(parsed.current).toBeGreaterThan(0);
+  expect(svg.bytes.toString('utf8')).not.toContain('data-v-');
+
+  const csv = await download(page, 'sm-export-csv');
+  const lines = csv.bytes.toString('utf8').trimEnd().split('\n');
+  expect(lines[0]).toBe('time,side,endpoint,from,to,frame,inFigure5,cause');
+  expect(lines.slice(1).map((l) => { const c = l.split(','); return `${c[1] === 'A' ? 0 : 1}:${c[4]}`; })).toEqual(listed);
+  const json = await download(page, 'sm-export-json');
+  expect((JSON.parse(json.bytes.toString('utf8')) as { transitions: unknown[] }).transitions).toHaveLength(listed.length);
+});
+
 test('Save downloads a pcapng that tshark reads and that reopens with true states and the true cwnd', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto(lab.url);
