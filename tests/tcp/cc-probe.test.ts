@@ -34,9 +34,10 @@ describe('sender congestion probes (RFC 6675 state)', () => {
     expect(cc(h)[0]!.data['cwnd']).toBe(10 * MSS);
     h.conn.write(bytes(20 * MSS));
     expect(h.take()).toHaveLength(10);
-    // Every segment sent is one 'send' event: pipe (no SACK yet: outstanding) grows by one SMSS each time.
+    // One 'send' event per burst: pipe (no SACK yet: what is outstanding) after the 10 segments.
     const sends = cc(h).filter((e) => e.data['event'] === 'send');
-    expect(sends.map((e) => e.data['pipe'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => n * MSS));
+    expect(sends.map((e) => [e.data['pipe'], e.data['flightSize']])).toEqual([[10 * MSS, 10 * MSS]]);
+    expect(sends[0]!.data['changed']).toBe('flightSize,pipe');
     expect(sends.every((e) => e.data['recoveryPoint'] === null && e.data['inRecovery'] === false)).toBe(true);
 
     // Segment 0 is lost; the peer SACKs 1, then 1–2: duplicate ACKs, nothing lost yet (IsLost needs

@@ -72,8 +72,20 @@ export function congestionProbeData(
     sackedBytes: sender.sackedBytes ?? 0,
     lostBytes: sender.lostBytes ?? 0,
   };
-  for (const [k, v] of Object.entries(cc.snapshot())) data[`cc.${k}`] = v;
+  const snap = cc.snapshot();
+  // for-in and cached key names: the sender calls this after every burst and ACK.
+  for (const k in snap) data[ccKey(k)] = snap[k]!;
   return data;
+}
+
+const CC_KEYS = new Map<string, string>();
+function ccKey(k: string): string {
+  let key = CC_KEYS.get(k);
+  if (key === undefined) {
+    key = `cc.${k}`;
+    CC_KEYS.set(k, key);
+  }
+  return key;
 }
 
 /** Publishes one congestion event unconditionally; returns its id. */
@@ -107,14 +119,15 @@ export class CongestionProbe {
   publish(t: number, cc: CongestionControl, cause: CongestionCause | string, sender: SenderCongestionState, causeId?: number, force = false): number | undefined {
     if (!this.bus.hasListeners()) return undefined;
     const data = congestionProbeData(cc, cause, sender);
-    const changed: string[] = [];
-    for (const [k, v] of Object.entries(data)) {
+    const last = this.last;
+    let changed = '';
+    for (const k in data) {
       if (k === 'event') continue;
-      if (this.last === null || this.last[k] !== v) changed.push(k);
+      if (last === null || last[k] !== data[k]) changed = changed === '' ? k : `${changed},${k}`;
     }
-    if (changed.length === 0 && !force) return undefined;
+    if (changed === '' && !force) return undefined;
     this.last = data;
-    data['changed'] = changed.join(',');
+    data['changed'] = changed;
     return this.bus.publish({ t, layer: CC_PROBE_LAYER, kind: CC_PROBE_KIND, subject: this.subject, causeId, data });
   }
 }
