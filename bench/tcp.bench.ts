@@ -74,7 +74,7 @@ async function timed(f: () => Promise<unknown>): Promise<Cost> {
 const sendZeros = (bytes: number, host: string, port: number): string[] => ['sh', '-c', `head -c ${bytes} /dev/zero | socat -u -b 131072 - TCP:${host}:${port}`];
 const sinkToNull = (port: number): string[] => ['socat', '-u', '-b', '131072', `TCP-LISTEN:${port},reuseaddr`, 'OPEN:/dev/null'];
 
-async function overTap(mtu: number): Promise<{ k2t: Cost; t2k: Cost }> {
+async function overTap(mtu: number): Promise<{ k2t: Cost; k2tBatched: Cost; t2k: Cost }> {
   const env = await createTapInNetns('btcp', { mtu });
   const clock = new RealClock();
   const stack = new Stack({ clock, random: new SeededRandom(1), wallClock: () => Date.now() });
@@ -100,9 +100,13 @@ async function overTap(mtu: number): Promise<{ k2t: Cost; t2k: Cost }> {
     };
     await kernelToTcplab(WARMUP_BYTES);
     const k2t = await bestOf(() => kernelToTcplab(BYTES));
+    // The opt-in: one ACK per TAP read batch (stretch ACKs, like Linux under GRO).
+    stack.tcp.options.ackPerBatch = true;
+    const k2tBatched = await bestOf(() => kernelToTcplab(BYTES));
+    stack.tcp.options.ackPerBatch = false;
     await tcplabToKernel(WARMUP_BYTES);
     const t2k = await bestOf(() => tcplabToKernel(BYTES));
-    return { k2t, t2k };
+    return { k2t, k2tBatched, t2k };
   } finally {
     await stack.close();
     clock.clearAll();
@@ -256,10 +260,12 @@ export default async function tcpBench() {
     columns: ['path', 'MB', 'ms', 'Gbit/s', 'ratio to kernel↔kernel (veth, same MTU)', 'tcplab CPU ms (main thread)', 'Gbit/s per tcplab CPU second'],
     rows: [
       row('kernel → tcplab over TAP (socat → discard)', tap.k2t, veth),
+      row('kernel → tcplab over TAP, opt-in ackPerBatch (one ACK per read batch)', tap.k2tBatched, veth),
       row('tcplab → kernel over TAP (client → socat)', tap.t2k, veth),
       row('kernel → kernel over veth (socat → socat)', veth, veth),
       row('tcplab → tcplab in memory (VirtualLink, ManualClock)', mem, veth),
       row('MTU 9000, both sides: kernel → tcplab over TAP', tapJumbo.k2t, vethJumbo),
+      row('MTU 9000, both sides: kernel → tcplab over TAP, ackPerBatch', tapJumbo.k2tBatched, vethJumbo),
       row('MTU 9000, both sides: tcplab → kernel over TAP', tapJumbo.t2k, vethJumbo),
       row('MTU 9000: kernel → kernel over veth', vethJumbo, vethJumbo),
       row('MTU 9000: tcplab → tcplab in memory', memJumbo, vethJumbo),
@@ -270,6 +276,7 @@ export default async function tcpBench() {
       `Transfers of ${MB} MB (TCPLAB_BENCH_TCP_MB), ${REPEAT} per path (TCPLAB_BENCH_TCP_REPEAT); each cell is the best of them (fastest wall time, least CPU), since on a shared machine noise only adds. Each path starts with an untimed ${WARMUP_BYTES / 1e6} MB warm-up transfer (the JIT compiles the hot path during the first megabytes). tcplab uses 256 KiB buffers over TAP and 4 MiB in memory.`,
       'CPU: tcplab\'s process CPU time (process.cpuUsage: all threads, i.e. the TAP reader and writer workers and the kernel work done in their system calls) and, in brackets, the main thread alone (/proc/self/task/PID/stat, 10 ms ticks). "Gbit/s per tcplab CPU second" is the rate if tcplab had a core to itself: on this shared machine the steadier figure. The kernel\'s own CPU is not shown: its TCP work runs largely in softirq context, which is not charged to the socat processes (/usr/bin/time showed ≈ 0).',
       'In memory both stacks run on one thread with a ManualClock (each direction of the VirtualLink keeps its frames in flight in a FIFO with one clock timer); the CPU time is that of two stacks plus the simulated link.',
+      'ackPerBatch rows: TcpLayerOptions.ackPerBatch (off by default) sends one ACK per batch of frames the TAP reader delivers (at most 64 KiB unacknowledged) instead of one per two full segments: stretch ACKs, as Linux sends for GRO super-segments; RFC 5681 §4.2 asks for every second segment, so labs keep it off.',
       `MTU 9000 rows: the TAP, tcplab's interface and the veth pair all have MTU 9000 (MSS 8960); they are labelled and not comparable with the 1500 rows.`,
       `Memory: ${conn.n} connections on each of two stacks, heap + ArrayBuffer growth per connection endpoint after a forced GC; send/receive rings (256 KiB each) are allocated on first use.`,
       `Load average before: ${load0.map((x) => x.toFixed(1)).join(' ')}, after: ${load1.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (other work shares the machine; each tcplab row ran back to back with its kernel row).`,

@@ -154,7 +154,18 @@ export interface TcpConnectionEnv {
   random?(): number;
   /** `output` copies each segment's payload before returning (so payloads may be views of the send buffer). */
   zeroCopyOutput?: boolean;
+  /**
+   * Opt-in ACK per input batch (TcpLayerOptions.ackPerBatch): instead of ACKing every second
+   * full-sized segment at once, the connection asks to be called back (`flushDeferredAck`) when
+   * the current batch of received frames is processed — one ACK per TAP read batch, as Linux ACKs
+   * a GRO super-segment. Stretch ACKs: RFC 5681 §4.2 says an ACK SHOULD be sent for at least every
+   * second full-sized segment, so this is off by default and labs never use it.
+   */
+  deferAck?(conn: TcpConnection): void;
 }
+
+/** With deferAck, still ACK at once once this much is unacknowledged (Linux's GRO limit is 64 KiB). */
+const DEFERRED_ACK_MAX_BYTES = 64 * 1024;
 
 /** Notifications to the owner (socket layer, listener). All optional. */
 export interface TcpConnectionEvents {
@@ -1487,6 +1498,7 @@ export class TcpConnection {
 
   private receiveText(segSeq: SeqNum, text: Uint8Array): void {
     let needAckNow = false;
+    let deferAck = false;
     if (text.length > 0) {
       const offset = seqDiff(segSeq, this.rcvNxt);
       if (this.readShut) {
@@ -1504,7 +1516,10 @@ export class TcpConnection {
         // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
         if (hadOutOfOrder) needAckNow = true;
         if (text.length >= this.rcvMss()) this.fullSegmentsUnacked++;
-        if (this.fullSegmentsUnacked >= 2) needAckNow = true;
+        if (this.fullSegmentsUnacked >= 2) {
+          if (this.env.deferAck && seqDiff(this.rcvNxt, this.lastAckSent) < DEFERRED_ACK_MAX_BYTES) deferAck = true;
+          else needAckNow = true;
+        }
         this.events.readable?.();
       } else {
         // Out of order: keep it (bounded) and ACK at once with SACK blocks (RFC 5681 §4.2, RFC 2018).
@@ -1526,7 +1541,13 @@ export class TcpConnection {
       needAckNow = true;
     }
     if (needAckNow || this.config.delayedAckMs <= 0) this.sendAck();
+    else if (deferAck) this.env.deferAck!(this);
     else if (!this.timers.has('delack')) this.startTimer('delack', this.config.delayedAckMs);
+  }
+
+  /** The end of an input batch (see TcpConnectionEnv.deferAck): the ACK it deferred, if still owed. */
+  flushDeferredAck(): void {
+    if (this.fullSegmentsUnacked > 0 && this.isSynchronized() && this.state !== 'TIME-WAIT') this.sendAck();
   }
 
   /** §3.10.7.4 eighth step: the FIN. */

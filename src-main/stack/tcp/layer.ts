@@ -47,6 +47,13 @@ export interface TcpLayerOptions {
   synCookies?: 0 | 1 | 2;
   /** RFC 5961 §7: challenge ACKs per second for the whole layer (Linux tcp_challenge_ack_limit). */
   challengeAckLimit?: number;
+  /**
+   * Off by default. One ACK per batch of received frames (everything one device callback chain
+   * delivers before the microtask queue runs: one TAP read batch) instead of one per two full
+   * segments, up to 64 KiB unacknowledged — stretch ACKs like Linux's under GRO. Only for a stack
+   * on a real device; over a VirtualLink with a ManualClock a "batch" would span simulated time.
+   */
+  ackPerBatch?: boolean;
 }
 
 /** A listening endpoint with its queues (backlog). */
@@ -104,6 +111,7 @@ export class TcpLayer {
       config: opts.config ?? {},
       synCookies: opts.synCookies ?? 1,
       challengeAckLimit: opts.challengeAckLimit ?? 1000,
+      ackPerBatch: opts.ackPerBatch ?? false,
     };
     this.rxSegments = host.counters.handle('tcp.rx.segments');
     this.txSegments = host.counters.handle('tcp.tx.segments');
@@ -124,6 +132,7 @@ export class TcpLayer {
         allowChallengeAck: (now) => this.allowChallengeAck(now),
         random: () => this.host.random.u32(),
         zeroCopyOutput: true, // output() serialises the segment before returning
+        deferAck: this.options.ackPerBatch ? this.deferAck : undefined,
       },
       { mss, ...this.options.config, ...config },
     );
@@ -385,6 +394,26 @@ export class TcpLayer {
     if (seg.payload.length > 0) conn.handleSegment(seg, causeId);
     return conn;
   }
+
+  // ---------------------------------------------------------------- deferred ACKs (ackPerBatch)
+
+  private readonly ackOwed = new Set<TcpConnection>();
+  private ackFlushQueued = false;
+
+  private readonly deferAck = (conn: TcpConnection): void => {
+    this.ackOwed.add(conn);
+    if (!this.ackFlushQueued) {
+      this.ackFlushQueued = true;
+      // Microtasks run once the device's whole batch has gone through the stack.
+      queueMicrotask(this.flushAcks);
+    }
+  };
+
+  private readonly flushAcks = (): void => {
+    this.ackFlushQueued = false;
+    for (const c of this.ackOwed) c.flushDeferredAck();
+    this.ackOwed.clear();
+  };
 
   // ---------------------------------------------------------------- output
 
