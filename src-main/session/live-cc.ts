@@ -22,6 +22,11 @@ export interface LiveCcSenderSeries {
   /** null while ssthresh is infinite (before the first loss). */
   ssthresh: (number | null)[];
   flightSize: (number | null)[];
+  /** RFC 6675 pipe (null without SACK), the recovery point (u32, null outside recovery), SACKed and lost (IsLost) bytes. */
+  pipe: (number | null)[];
+  recoveryPoint: (number | null)[];
+  sackedBytes: (number | null)[];
+  lostBytes: (number | null)[];
   /** The cause of each point (`ack`, `enter-recovery`, `rto` …). */
   event: string[];
 }
@@ -98,7 +103,7 @@ export class LiveCcRecorder {
       if (e.layer !== 'cc' || !e.subject) continue;
       let s = senders.get(e.subject);
       if (!s) {
-        s = { subject: e.subject, algorithm: null, t: [], cwnd: [], ssthresh: [], flightSize: [], event: [] };
+        s = { subject: e.subject, algorithm: null, t: [], cwnd: [], ssthresh: [], flightSize: [], pipe: [], recoveryPoint: [], sackedBytes: [], lostBytes: [], event: [] };
         senders.set(e.subject, s);
       }
       const d = e.data;
@@ -110,6 +115,10 @@ export class LiveCcRecorder {
       s.cwnd.push(cwnd);
       s.ssthresh.push(num(d.ssthresh));
       s.flightSize.push(num(d.flightSize));
+      s.pipe.push(num(d.pipe));
+      s.recoveryPoint.push(num(d.recoveryPoint));
+      s.sackedBytes.push(num(d.sackedBytes));
+      s.lostBytes.push(num(d.lostBytes));
       s.event.push(ev);
       if (RECOVERY_EVENTS.has(ev)) events.push({ t: rel(e.t), subject: e.subject, event: ev, cwnd, ssthresh: num(d.ssthresh) });
     }

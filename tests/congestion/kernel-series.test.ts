@@ -43,12 +43,12 @@ describe('kernel peer series', () => {
     const rec = new LiveCcRecorder(bus, 50);
     bus.publish({ t: 60, layer: 'tcp', kind: 'segment-out', subject: `${TCPLAB}-${KERNEL}`, data: {} });
     bus.publish({ t: 70, layer: 'cc', kind: 'cwnd', subject: `${TCPLAB}-${KERNEL}`, data: { event: 'ack', algorithm: 'reno', cwnd: 5840, ssthresh: null, flightSize: 2920 } });
-    bus.publish({ t: 80, layer: 'cc', kind: 'cwnd', subject: `${TCPLAB}-${KERNEL}`, data: { event: 'rto', algorithm: 'reno', cwnd: 1460, ssthresh: 2920, flightSize: 5840 } });
+    bus.publish({ t: 80, layer: 'cc', kind: 'cwnd', subject: `${TCPLAB}-${KERNEL}`, data: { event: 'rto', algorithm: 'reno', cwnd: 1460, ssthresh: 2920, flightSize: 5840, pipe: 4380, recoveryPoint: null, sackedBytes: 1460, lostBytes: 2920 } });
     for (const e of events) bus.publish({ ...e, id: undefined });
     rec.stop();
     bus.publish({ t: 90, layer: 'cc', kind: 'cwnd', subject: `${TCPLAB}-${KERNEL}`, data: { event: 'ack', cwnd: 2920 } });
     const r = rec.report(null);
-    expect(r.tcplab).toEqual([{ subject: `${TCPLAB}-${KERNEL}`, algorithm: 'reno', t: [20, 30], cwnd: [5840, 1460], ssthresh: [null, 2920], flightSize: [2920, 5840], event: ['ack', 'rto'] }]);
+    expect(r.tcplab).toEqual([{ subject: `${TCPLAB}-${KERNEL}`, algorithm: 'reno', t: [20, 30], cwnd: [5840, 1460], ssthresh: [null, 2920], flightSize: [2920, 5840], pipe: [null, 4380], recoveryPoint: [null, null], sackedBytes: [null, 1460], lostBytes: [null, 2920], event: ['ack', 'rto'] }]);
     expect(r.events).toEqual([{ t: 30, subject: `${TCPLAB}-${KERNEL}`, event: 'rto', cwnd: 1460, ssthresh: 2920 }]);
     expect(r.kernel.map((k) => [k.subject, k.t, k.cwnd])).toEqual([
       [`${KERNEL}-${TCPLAB}`, [50, 150], [14480, 14480]],
