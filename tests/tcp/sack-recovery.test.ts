@@ -81,6 +81,30 @@ describe('retransmission timeout with SACK information', () => {
     expect(h.conn.sndUna).toBe(lseq(6000));
   });
 
+  it('a go-back-N resend lost again is resent once SACKs show it lost, without a second RTO', () => {
+    const h = sackEstablished({ ...CFG, initialWindow: 6 });
+    h.conn.write(bytes(10_000));
+    expect(seqsOut(h)).toHaveLength(6);
+    ackWith(h, 0, [[2000, 4000]]);
+    expect(seqsOut(h)).toContain(lseq(6000)); // limited transmit
+    h.at(h.conn.rtt.rto);
+    expect(seqsOut(h)).toEqual([lseq(0)]);
+    const cwndAfterRto = h.conn.cc.cwnd;
+    ackWith(h, 1000, [[2000, 4000]]);
+    expect(seqsOut(h)).toEqual([lseq(1000), lseq(4000)]);
+    // 1000 is lost again; 4000 arrives: three segments SACKed above 1000, IsLost(1000).
+    ackWith(h, 1000, [[2000, 5000]]);
+    expect(seqsOut(h)).toContain(lseq(1000)); // resent now, not after a second RTO
+    expect(h.events.filter((e) => e.kind === 'retransmit' && e.data.why === 'lost after rto')).toHaveLength(1);
+    // Only once: more SACKs do not resend it again; no new window reduction.
+    ackWith(h, 1000, [[2000, 6000]]);
+    ackWith(h, 1000, [[2000, 7000]]);
+    expect(seqsOut(h)).not.toContain(lseq(1000));
+    expect(h.conn.stats.rtoExpirations).toBe(1);
+    expect(h.conn.inRecovery).toBe(false);
+    expect(h.conn.cc.cwnd).toBeGreaterThanOrEqual(cwndAfterRto);
+  });
+
   it('a second RTO in a row forgets the SACK information (the peer may have reneged, RFC 2018 §8)', () => {
     const h = sackEstablished({ ...CFG, initialWindow: 6 });
     h.conn.write(bytes(6000));

@@ -911,6 +911,7 @@ export class TcpConnection {
     } else if (newlySacked > 0) {
       this.probeCc('sack');
     }
+    if (!this.inRecovery && this.recover !== null && seqLt(this.sndUna, this.recover)) this.retransmitLostAfterRto();
     if (this.ecnOk && seg.flags & TCP_ECE) this.onEcnEcho(ack, now);
     // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
@@ -1116,6 +1117,25 @@ export class TcpConnection {
     this.cwrPending = true;
     this.ecnRecover = this.sndMax;
   }
+
+  /**
+   * After an RTO, until SND.UNA passes what was outstanding at the timeout, no new recovery may
+   * start (RFC 6582 §3.2 step 2, RFC 6675 §5.1) and go-back-N resends the holes once. When SACKs
+   * show that the hole at SND.UNA was lost again after go-back-N resent it (IsLost), resend it
+   * now, once, without another window reduction — as Linux does in its Loss state — instead of
+   * waiting for a second RTO. At ~10% loss one go-back-N resend in ten is lost.
+   */
+  private retransmitLostAfterRto(): void {
+    const sb = this.scoreboard;
+    if (!sb || !seqLt(this.sndUna, this.sndNxt)) return; // go-back-N has not resent it yet
+    if (this.lossResentTo !== null && seqLt(this.sndUna, this.lossResentTo)) return;
+    if (!sb.isLost(this.sndUna)) return;
+    const next = sb.nextSackedStart(this.sndUna);
+    const len = next === null ? undefined : seqDiff(seq(next), this.sndUna);
+    this.lossResentTo = this.retransmitAt(this.sndUna, 'lost after rto', len);
+  }
+  /** End of the last segment retransmitLostAfterRto sent (one resend per hole). */
+  private lossResentTo: SeqNum | null = null;
 
   // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
 
@@ -1877,6 +1897,7 @@ export class TcpConnection {
     // SackScoreboard.keepSackedAfterTimeout). A second timeout without progress may mean the
     // receiver reneged (RFC 2018 §8): then start over from SND.UNA with an empty scoreboard.
     this.scoreboard?.exitRecovery();
+    this.lossResentTo = null;
     if (this.retransmits === 1) this.scoreboard?.keepSackedAfterTimeout(this.sndUna, this.sndMax);
     else this.scoreboard?.reset(this.sndUna, this.sndMax);
     this.probeCc('rto');
