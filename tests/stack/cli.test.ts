@@ -41,6 +41,9 @@ describe('tcplab stack: arguments', () => {
     expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--ce-mark', '15000'])).toThrow(/needs --rate/);
     expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--ecn', '3'])).toThrow(/--ecn expects/);
     expect(() => parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--rate', '0'])).toThrow(/--rate expects/);
+    // One ACK per TAP read batch: opt-in.
+    expect(parse(['--tap', 't0', '--ip', '192.0.2.2/24', '--ack-per-batch']).ackPerBatch).toBe(true);
+    expect(parse(['--tap', 't0', '--ip', '192.0.2.2/24']).ackPerBatch).toBeUndefined();
   });
 
   it('reports a missing TAP with the command that creates it (exit 1)', async () => {
