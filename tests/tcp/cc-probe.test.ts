@@ -83,6 +83,19 @@ describe('sender congestion probes (RFC 6675 state)', () => {
     expect(series.pipe.length).toBe(series.t.length);
   });
 
+  it('limited transmit with SACK sends by cwnd − pipe: one new segment per SACKed segment (RFC 6675 §5 step 3)', () => {
+    const h = sackConnection();
+    h.conn.write(bytes(20 * MSS));
+    expect(h.take()).toHaveLength(10);
+    sackAck(h, 0, 1, 2);
+    expect(h.take().map((s) => s.seq)).toEqual([lseq(10 * MSS)]);
+    sackAck(h, 0, 1, 3);
+    expect(h.take().map((s) => s.seq)).toEqual([lseq(11 * MSS)]);
+    const dup = cc(h).filter((e) => e.data['event'] === 'dup-ack' || e.data['event'] === 'send');
+    // pipe stays at cwnd: each SACKed segment left the network and one new one entered.
+    expect(dup.filter((e) => e.data['event'] === 'send').every((e) => e.data['pipe'] === 10 * MSS)).toBe(true);
+  });
+
   it('publishes nothing when nothing changed (a second identical ACK)', () => {
     const h = sackConnection();
     h.conn.write(bytes(2 * MSS));

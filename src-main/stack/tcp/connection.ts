@@ -1239,7 +1239,10 @@ export class TcpConnection {
     let sent = false;
     while (guard++ < 100_000) {
       const mss = this.payloadMss();
-      const limitedTransmit = !this.inRecovery && this.dupAcks > 0 && this.dupAcks < this.config.dupThresh ? this.dupAcks * this.effectiveMss() : 0;
+      // Limited transmit (RFC 3042): without SACK each of the first two duplicate ACKs lets one
+      // segment beyond cwnd go. With SACK, pipe already leaves out the SACKed segment that ACK
+      // reported, so RFC 6675 §5 step (3) sends by cwnd − pipe alone (adding both sent two per ACK).
+      const limitedTransmit = !this.inRecovery && !this.scoreboard && this.dupAcks > 0 && this.dupAcks < this.config.dupThresh ? this.dupAcks * this.effectiveMss() : 0;
       const cwndRoom = this.cc.cwnd + limitedTransmit - this.pipe();
       if (this.inRecovery && this.scoreboard && cwndRoom >= mss) {
         // RFC 6675 §5 step (C): NextSeg() while cwnd − pipe ≥ 1 SMSS; rule 2 (new data) falls through.
