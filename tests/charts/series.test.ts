@@ -5,7 +5,8 @@ import { Session } from '../../src-main/session/session';
 import { createDemoSource } from '../../src-main/session/sources/demo';
 import { LabSource } from '../../src-main/session/sources/lab';
 import type { FrameSource } from '../../src-main/session/source';
-import { filterFrames, frameAnalysis, sessionSeries } from '../../src-main/session/series';
+import { filterFrames, frameAnalysis, labSeries, sessionSeries } from '../../src-main/session/series';
+import { findLab, runLab } from '../../src-main/labs';
 
 async function open(source: FrameSource): Promise<Session> {
   const observer = { onFrame() {}, onProbe() {}, onState() {} };
@@ -101,12 +102,15 @@ describe('session.series on labs (true values)', () => {
       expect(s.recovery[0]![0]).toBeCloseTo(r.start, 6);
     }
   });
-  it('ecn: one ECN marker per reduction, no recovery', async () => {
-    const lab = await open(new LabSource('ecn', {}));
-    const s = sessionSeries(lab, 0);
-    const run = lab.probes.filter((e) => e.layer === 'cc' && e.data['event'] === 'ecn' && e.subject === `${s.sender}-${s.receiver}`);
-    expect(run.length).toBeGreaterThan(1);
-    expect(s.markers.filter((m) => m.kind === 'ecn')).toHaveLength(run.length);
+  it('ecn: one ECN marker per reduction, no recovery (labSeries on the run itself: no capture analysis needed)', async () => {
+    const run = await runLab(findLab('ecn')!);
+    const sender = `192.0.2.1:${run.results['ecnPort']}`;
+    const s = labSeries(run.events, `${sender}-192.0.2.2:5001`, `192.0.2.2:5001-${sender}`, (ms) => ms / 1000);
+    const reductions = run.events.filter((e) => e.layer === 'cc' && e.data['event'] === 'ecn' && e.subject === `${sender}-192.0.2.2:5001`);
+    expect(reductions.length).toBeGreaterThan(1);
+    expect(s.markers.filter((m) => m.kind === 'ecn')).toHaveLength(reductions.length);
+    expect(s.markers.filter((m) => m.kind === 'fast-retransmit')).toEqual([]);
     expect(s.recoveryPoints).toEqual([]);
+    expect(s.pipe!.t.length).toBe(s.cwnd!.t.length); // the lab's hosts use SACK: pipe on every point
   });
 });
