@@ -164,6 +164,9 @@ export interface TcpConnectionEnv {
   deferAck?(conn: TcpConnection): void;
 }
 
+/** One shared, immutable NOP option (options are only read once built). */
+const NOP_OPTION: TcpOption = Object.freeze({ kind: 'nop' as const });
+
 /** With deferAck, still ACK at once once this much is unacknowledged (Linux's GRO limit is 64 KiB). */
 const DEFERRED_ACK_MAX_BYTES = 64 * 1024;
 
@@ -1362,16 +1365,30 @@ export class TcpConnection {
     return seqAdd(start, len + (fin ? 1 : 0));
   }
 
+  /** Reused by dataOptions() when the output serialises each segment before returning. */
+  private readonly optionsScratch: TcpOption[] = [];
+  private readonly timestampsScratch = { kind: 'timestamps' as const, tsval: 0, tsecr: 0 };
+
   private dataOptions(): TcpOption[] {
-    const opts: TcpOption[] = [];
-    if (this.tsOk) opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsNow(), tsecr: this.tsRecent });
+    // With zeroCopyOutput the segment is serialised before output() returns, so one array and one
+    // timestamps option per connection serve every segment (two fewer objects per segment); a
+    // consumer that may keep segments (the test harness) gets new ones.
+    const reuse = this.env.zeroCopyOutput === true;
+    const opts = reuse ? this.optionsScratch : [];
+    opts.length = 0;
+    if (this.tsOk) {
+      const ts = reuse ? this.timestampsScratch : { kind: 'timestamps' as const, tsval: 0, tsecr: 0 };
+      ts.tsval = this.tsNow();
+      ts.tsecr = this.tsRecent;
+      opts.push(NOP_OPTION, NOP_OPTION, ts);
+    }
     if (this.sackOk && !this.assembler.isEmpty) {
       // RFC 2018 §3: at most 3 blocks with timestamps (4 without), newest first (§4).
       const blocks = this.assembler.byRecency(this.tsOk ? 3 : 4).map((r) => ({
         left: seqAdd(this.rcvNxt, r.start),
         right: seqAdd(this.rcvNxt, r.end),
       }));
-      opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks });
+      opts.push(NOP_OPTION, NOP_OPTION, { kind: 'sack', blocks });
     }
     return opts;
   }
