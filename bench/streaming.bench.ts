@@ -57,8 +57,17 @@ export default async function streamingBench(): Promise<BenchTable> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Open the session only once the client's subscription exists (it prints `ready`), so every
+    // frame must travel live; a fixed pause was too short for the client's start under load.
+    const ready = new Promise<void>((resolve, reject) => {
+      client.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.startsWith('ready\n')) resolve();
+      });
+      client.on('exit', (code) => reject(new Error(`the benchmark client exited (${code}) before it was ready`)));
+    });
+    await ready;
+    out = out.slice('ready\n'.length);
     lag.enable();
     const cpuBefore = process.cpuUsage();
     const threadsBefore = threadCpuSeconds();
@@ -82,6 +91,7 @@ export default async function streamingBench(): Promise<BenchTable> {
       maxBatch: number;
       total: number;
       firstFrameEpochMs: number;
+      firstNo: number;
       cpuSeconds: number;
     };
     const rate = result.frames / seconds;
@@ -114,7 +124,9 @@ export default async function streamingBench(): Promise<BenchTable> {
         ],
       ],
       notes: [
-        `Every frame is accounted for: received ${result.frames} + dropped ${result.dropped} = ${result.frames + result.dropped} of ${result.total} (session frame count).`,
+        result.total === FRAMES && result.frames + result.dropped === result.total && result.firstNo === 1
+          ? `Every frame is accounted for: received ${result.frames} + dropped ${result.dropped} = ${result.total} of ${FRAMES} (session frame count).`
+          : `NOT every frame arrived: received ${result.frames} (from frame ${result.firstNo}) + dropped ${result.dropped} of ${FRAMES} (the session reported ${result.total === -1 ? 'no end' : result.total}).`,
         `${result.batches} batches, largest ${result.maxBatch} frames; first frame at the client ${result.firstFrameEpochMs - openedAtEpochMs} ms after the session was asked to open.`,
         'The client runs in its own process, so the lag figures are the server main thread alone.',
         `The session worker's CPU time alone would allow ${Math.round(result.frames / workerCpu).toLocaleString('en')} frames/s; the whole server's (all threads) on one core ${Math.round(result.frames / serverCpu).toLocaleString('en')} frames/s.`,

@@ -1,7 +1,9 @@
 /**
  * A WebSocket client in its own process for the streaming benchmark: it plays the renderer's part
  * (decodes every batch) and reports what arrived, so the server's main-thread lag is measured
- * without the client's work in it. Prints one JSON line and exits when the session is done.
+ * without the client's work in it. Prints `ready` once the server answered its first request (so
+ * its subscription exists: frames of a session opened later all reach it), then one JSON line, and
+ * exits when the session is done.
  */
 import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '../../src-shared/ipc/codec';
@@ -15,6 +17,8 @@ let dropped = 0;
 let batches = 0;
 let maxBatch = 0;
 let firstAt = 0;
+/** Number of the first frame received: 1 unless the session started before this client subscribed. */
+let firstNo = 0;
 let done = false;
 let total = -1;
 const started = performance.now();
@@ -24,7 +28,7 @@ function finish(): void {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtOpen);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  process.stdout.write(`${JSON.stringify({ frames, dropped, batches, maxBatch, total, seconds, firstFrameEpochMs: firstAt, cpuSeconds })}\n`);
+  process.stdout.write(`${JSON.stringify({ frames, dropped, batches, maxBatch, total, seconds, firstFrameEpochMs: firstAt, firstNo, cpuSeconds })}\n`);
   ws.close();
   process.exit(0);
 }
@@ -33,12 +37,17 @@ ws.on('message', (data: Buffer) => {
   const m = decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) as {
     type: string;
     event?: string;
-    payload?: { sessionId?: number; id?: number; frames?: unknown[]; dropped?: number; state?: string; frameCount?: number };
+    id?: number;
+    payload?: { sessionId?: number; id?: number; frames?: { no: number }[]; dropped?: number; state?: string; frameCount?: number };
   };
+  if (m.type === 'response' && m.id === 1) process.stdout.write('ready\n');
   if (m.type !== 'event' || !m.payload) return;
   if (m.event === 'session.batch' && m.payload.sessionId === sessionId) {
     const n = m.payload.frames!.length;
-    if (frames === 0 && n > 0) firstAt = Date.now();
+    if (frames === 0 && n > 0) {
+      firstAt = Date.now();
+      firstNo = m.payload.frames![0]!.no;
+    }
     frames += n;
     dropped += m.payload.dropped ?? 0;
     batches++;
