@@ -6,6 +6,11 @@ import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '@shared/ipc/codec';
 import { createCore, type Core } from '../../src-main/transport/core';
 import { startBrowserShell, type BrowserShell } from '../../src-main/transport/http-server';
+import { cachedSyntheticCapture } from '../../src-main/capture/synthetic';
+import type { FrameSummary } from '@shared/model/frames';
+import { FrameSummarizer } from '@shared/format/frame-summary';
+import { CaptureReader } from '../../src-main/capture';
+import { toFrame } from '../../src-main/session/sources/file';
 
 let core: Core;
 let shell: BrowserShell;
@@ -92,6 +97,40 @@ describe('the WebSocket transport', () => {
     }
     expect(frames.map((f) => f.no)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
     expect(frames[2]!.protocol).toBe('TCP');
+    ws.close();
+  });
+
+  it('streams every frame of a session opened after subscribing, in columnar batches equal to the session.frames pages', async () => {
+    const { path } = cachedSyntheticCapture('pcap', 5_000);
+    const { ws, messages, next } = await connect(shell.token);
+    ws.send(encodeMessage({ type: 'request', id: 1, method: 'app.info', params: {} }));
+    await next((m: { id?: number }) => m.id === 1);
+    ws.send(encodeMessage({ type: 'request', id: 2, method: 'session.open', params: { source: { kind: 'file', path } } }));
+    const opened = (await next((m: { id?: number }) => m.id === 2)) as { result: { id: number } };
+    const sessionId = opened.result.id;
+    type Batch = { type: 'event'; event: 'session.batch'; payload: { sessionId: number; frames: FrameSummary[]; dropped: number } };
+    const isBatch = (m: unknown): m is Batch => (m as Batch).type === 'event' && (m as Batch).event === 'session.batch' && (m as Batch).payload.sessionId === sessionId;
+    const streamed = (): FrameSummary[] => messages.filter(isBatch).flatMap((m) => m.payload.frames);
+    for (let i = 0; i < 500 && streamed().length < 5_000; i++) await new Promise((r) => setTimeout(r, 20));
+    const frames = streamed();
+    expect(messages.filter(isBatch).reduce((n, m) => n + m.payload.dropped, 0)).toBe(0);
+    expect(frames.map((f) => f.no)).toEqual(Array.from({ length: 5_000 }, (_, i) => i + 1));
+    ws.send(encodeMessage({ type: 'request', id: 3, method: 'session.frames', params: { sessionId, from: 1, count: 5_000 } }));
+    const page = (await next((m: { id?: number }) => m.id === 3)) as { result: FrameSummary[] };
+    expect(page.result).toEqual(frames);
+    // And equal to the summaries made here, in this thread, without any transport.
+    const reader = CaptureReader.open(path);
+    const summarizer = new FrameSummarizer();
+    const local: FrameSummary[] = [];
+    let firstTsUs: number | undefined;
+    for (let r = reader.next(); r !== null; r = reader.next()) {
+      const frame = toFrame(r);
+      firstTsUs ??= frame.tsUs;
+      local.push(summarizer.summarize(local.length + 1, frame, firstTsUs));
+    }
+    reader.close();
+    expect(frames).toEqual(local);
+    expect(frames.some((f) => f.protocol === 'TCP' && f.info.startsWith('Flags ['))).toBe(true);
     ws.close();
   });
 
