@@ -13,16 +13,28 @@ import type { CapturedFrame } from './source';
 
 const SLAB_BYTES = 1 << 20;
 
-/** A frame whose bytes are in a FrameArena slab; `data` is a new view on each access. */
+/** Capture times kept per this many frames in one Float64Array. */
+const TIMES_PER_CHUNK = 65_536;
+
+/**
+ * A frame whose bytes are in a FrameArena slab; `data` is a new view on each access. The capture
+ * time sits in the arena's Float64Array too: a double in an object field is a separate heap
+ * number, one more object per frame for the garbage collector to copy and mark.
+ */
 export class ArenaFrame implements CapturedFrame {
   constructor(
     readonly linkType: number,
-    readonly tsUs: number,
+    private readonly times: Float64Array,
+    private readonly timeIndex: number,
     private readonly slab: Uint8Array,
     private readonly offset: number,
     private readonly capturedLength: number,
     readonly originalLength: number,
   ) {}
+
+  get tsUs(): number {
+    return this.times[this.timeIndex]!;
+  }
 
   get data(): Uint8Array {
     return new Uint8Array(this.slab.buffer, this.slab.byteOffset + this.offset, this.capturedLength);
@@ -32,6 +44,8 @@ export class ArenaFrame implements CapturedFrame {
 export class FrameArena {
   private slab = new Uint8Array(0);
   private used = 0;
+  private times = new Float64Array(0);
+  private timesUsed = 0;
 
   /** Copies `length` bytes of `source` from `offset` into the arena; returns the arena's view. */
   copy(source: Uint8Array, offset = 0, length = source.length - offset): Uint8Array {
@@ -44,7 +58,12 @@ export class FrameArena {
   frame(linkType: number, tsUs: number, source: Uint8Array, offset: number, length: number, originalLength: number): CapturedFrame {
     if (length > SLAB_BYTES / 4) return { linkType, tsUs, data: source.slice(offset, offset + length), originalLength };
     const start = this.place(source, offset, length);
-    return new ArenaFrame(linkType, tsUs, this.slab, start, length, originalLength);
+    if (this.timesUsed === this.times.length) {
+      this.times = new Float64Array(TIMES_PER_CHUNK);
+      this.timesUsed = 0;
+    }
+    this.times[this.timesUsed] = tsUs;
+    return new ArenaFrame(linkType, this.times, this.timesUsed++, this.slab, start, length, originalLength);
   }
 
   private place(source: Uint8Array, offset: number, length: number): number {

@@ -45,6 +45,9 @@ describe('frame arena', () => {
       expect(f.data.length).toBe(60 + (i % 1_400));
       expect(f.data.every((b) => b === (i & 255))).toBe(true);
     });
+    // Capture times live in chunks of the arena: past the first chunk too.
+    const many = Array.from({ length: 70_000 }, (_, i) => arena.frame(1, 1.7e15 + i * 0.5, source, 0, 1, 1));
+    expect(many.every((f, i) => f.tsUs === 1.7e15 + i * 0.5)).toBe(true);
     // A frame larger than a quarter slab has its own buffer.
     const big = arena.frame(1, 0, new Uint8Array(400_000).fill(5), 0, 400_000, 400_000);
     expect(big.data.buffer.byteLength).toBe(400_000);
