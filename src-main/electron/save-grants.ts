@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../capture/atomic-file';
 import { RpcError, type RequestParams, type RequestResult } from '@shared/ipc/contract';
 
 /**
@@ -21,18 +21,7 @@ export class SaveGrants {
   /** `file.write`: the bytes to a granted path, via `<path>.partial` and a rename (never half a file). */
   write(params: RequestParams<'file.write'>): RequestResult<'file.write'> {
     this.take('file.write', params.path);
-    const partial = `${params.path}.partial`;
-    try {
-      writeFileSync(partial, params.bytes);
-      renameSync(partial, params.path);
-    } catch (err) {
-      try {
-        unlinkSync(partial);
-      } catch {
-        // nothing was written
-      }
-      throw err;
-    }
+    writeFileAtomic(params.path, params.bytes);
     return { path: params.path, bytes: params.bytes.length };
   }
 }

@@ -2,9 +2,9 @@
  * A lab run to files: pcap (what tcpdump on one host would have captured) and JSON (parameters,
  * results, checks, series and probe events).
  */
+import { writeFileAtomic } from '../capture/atomic-file';
 import { writePcapFile } from '../capture';
 import type { LabRun } from './types';
-import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
 
 /** Lab time 0 is 2024-01-01T00:00:00Z in exported captures (fixed, so files are reproducible). */
 export const LAB_EPOCH_SEC = 1_704_067_200;
@@ -41,16 +41,5 @@ export function labRunJson(run: LabRun): unknown {
 
 /** Writes JSON atomically (via `<path>.partial`). */
 export function writeLabJson(path: string, run: LabRun): void {
-  const partial = `${path}.partial`;
-  try {
-    writeFileSync(partial, JSON.stringify(labRunJson(run)) + '\n');
-    renameSync(partial, path);
-  } catch (e) {
-    try {
-      unlinkSync(partial);
-    } catch {
-      // nothing written
-    }
-    throw e;
-  }
+  writeFileAtomic(path, JSON.stringify(labRunJson(run)) + '\n');
 }

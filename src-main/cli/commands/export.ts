@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../capture/atomic-file';
 import { CliUsageError, type CliCommand, type CliIo } from '../command';
 import { EXPORT_FORMATS, ExportError, renderExport, runHeadless, type ExportFormat, type ExportRequest } from '../../session/export';
 import { saveSession } from '../../session/saved';
@@ -28,21 +28,6 @@ function parseRange(text: string): { from: number; to: number } {
   return { from: Number(m[1]), to: Number(m[2]) };
 }
 
-/** Writes `bytes` to `path` via `<path>.partial` and a rename: never a half-written file. */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const partial = `${path}.partial`;
-  try {
-    writeFileSync(partial, bytes);
-    renameSync(partial, path);
-  } catch (err) {
-    try {
-      unlinkSync(partial);
-    } catch {
-      // nothing was written
-    }
-    throw err;
-  }
-}
 
 export const exportCommand: CliCommand = {
   name: 'export',
@@ -129,7 +114,7 @@ Output files are written as OUT.partial and renamed when complete.`,
       }
       const result = await renderExport(session, req);
       if (out === '-') await writeChunk(io.stdout, new TextDecoder().decode(result.bytes));
-      else writeAtomic(out, result.bytes);
+      else writeFileAtomic(out, result.bytes);
       return 0;
     } catch (err) {
       if (err instanceof ExportError) throw new CliUsageError(err.message);

@@ -3,6 +3,7 @@
  * kernel (ping, nc, socat, curl) can talk to it. Impairment flags wrap the TAP in the seeded fault
  * injector (this kernel has no netem); --pcap records every frame with its cause.
  */
+import { writeFileAtomic } from '../../capture/atomic-file';
 import { SeededRandom } from '@shared/sim/random';
 import { CliUsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command';
 import { TapDevice, TapError } from '../../link/tap';
@@ -21,7 +22,6 @@ import { serviceNames, startServices } from '../../stack/services';
 import '../../stack/tcp/services';
 import { parseConnect, runTcpClientCli } from '../tcp-client';
 import { parseIpv4 } from '@shared/wire/address';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { KernelTcpPoller } from '../../capture/kernel-tcp-poller';
 import { LiveCcRecorder, type LiveCcReport } from '../../session/live-cc';
 
@@ -170,18 +170,7 @@ export function parseLiveCcArgs(args: ParsedArgs): LiveCcOptions {
 
 /** Writes JSON atomically (via `<path>.partial`), so a failed run never leaves half a file. */
 function writeJsonAtomic(path: string, value: unknown): void {
-  const partial = `${path}.partial`;
-  try {
-    writeFileSync(partial, JSON.stringify(value) + '\n');
-    renameSync(partial, path);
-  } catch (e) {
-    try {
-      unlinkSync(partial);
-    } catch {
-      // nothing written
-    }
-    throw e;
-  }
+  writeFileAtomic(path, JSON.stringify(value) + '\n');
 }
 
 /** Two lines for the terminal: tcplab's recovery events and the kernel's polled cwnd. */
