@@ -107,6 +107,7 @@ test.describe('congestion on the demo capture', () => {
     await page.locator('[data-tab="packets"]').click();
     await page.getByTestId('filter-input').fill('tcp.len > 0 && tcp.srcport == 80');
     await page.getByTestId('filter-input').press('Enter');
+    await expect(page.getByTestId('filter-count')).toHaveAttribute('data-filter', 'tcp.len > 0 && tcp.srcport == 80');
     const shown = Number(await page.getByTestId('filter-count').getAttribute('data-shown'));
     expect(tsg['data segments']! / 3 + (tsg['retransmissions'] ?? 0) / 3).toBe(shown);
     await page.locator('[data-tab="congestion"]').click();

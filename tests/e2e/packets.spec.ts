@@ -14,9 +14,15 @@ function watchConsole(page: Page): string[] {
   return problems;
 }
 
-async function applyFilter(page: Page, text: string): Promise<void> {
+async function submitFilter(page: Page, text: string): Promise<void> {
   await page.getByTestId('filter-input').fill(text);
   await page.getByTestId('filter-input').press('Enter');
+}
+
+async function applyFilter(page: Page, text: string): Promise<void> {
+  await submitFilter(page, text);
+  // The result arrives asynchronously; the count names the filter it belongs to.
+  await expect(page.getByTestId('filter-count')).toHaveAttribute('data-filter', text);
 }
 
 test.describe('packets on the demo capture', () => {
@@ -56,10 +62,10 @@ test.describe('packets on the demo capture', () => {
     expect(mixed.length).toBeGreaterThan(2);
 
     // A bad filter: the error names the column, the table keeps the previous result.
-    await applyFilter(page, 'tcp.port = 80');
+    await submitFilter(page, 'tcp.port = 80');
     await expect(page.getByTestId('filter-error')).toHaveAttribute('data-column', '10');
     await expect(page.getByTestId('filter-error')).toContainText('use "=="');
-    await applyFilter(page, 'tcp.prot == 80');
+    await submitFilter(page, 'tcp.prot == 80');
     await expect(page.getByTestId('filter-error')).toContainText('unknown field "tcp.prot"');
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: resolve(artifactsDir, 'packets-filter-error.png') });
