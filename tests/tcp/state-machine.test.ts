@@ -4,11 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seq, seqAdd } from '@shared/wire/seq';
-import { resetFor } from '../../src-main/stack/tcp/connection';
+import { ManualClock } from '@shared/sim/clock';
+import { ProbeBus, type ProbeEvent } from '@shared/model/probe';
+import { TcpConnection, resetFor } from '../../src-main/stack/tcp/connection';
+import type { TcpSegment } from '../../src-main/stack/tcp/segment';
 import {
   Harness,
+  LOCAL_ADDR,
   LOCAL_ISS,
   PLAIN,
+  REMOTE_ADDR,
   REMOTE_ISS,
   TCP_ACK,
   TCP_FIN,
@@ -224,6 +229,31 @@ describe('SYN-RECEIVED', () => {
     h.recv({ flags: TCP_RST, seq: rseq(0) });
     expect(h.conn.state).toBe('LISTEN');
   });
+  it('RST (active open, after a simultaneous open) → CLOSED with ECONNREFUSED (§3.10.7.4 second step)', () => {
+    const h = new Harness();
+    h.conn.connect(LOCAL_ISS);
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
+    expect(h.conn.state).toBe('SYN-RECEIVED');
+    h.take();
+    h.recv({ flags: TCP_RST, seq: rseq(0) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ECONNREFUSED');
+    h.none();
+  });
+  it('RST in window but not exact is not a reset: challenge ACK (the SYN,ACK again), state kept (RFC 5961 §3.2)', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_RST, seq: rseq(10) });
+    expect(h.conn.state).toBe('SYN-RECEIVED');
+    const a = h.one();
+    expect(a.flags).toBe(TCP_SYN | TCP_ACK);
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
+  it('a new SYN (another sequence number, in window) → back to LISTEN (passive open, §3.10.7.4 fourth step)', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_SYN, seq: rseq(10) });
+    expect(h.conn.state).toBe('LISTEN');
+    expect(h.states().at(-1)).toBe('SYN-RECEIVED->LISTEN');
+  });
   it('a retransmitted SYN gets the SYN,ACK again', () => {
     const h = synRcvd();
     h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
@@ -299,6 +329,30 @@ describe('ESTABLISHED', () => {
     const a = h.one();
     expect(a.ack).toBe(rseq(0)); // the data was not accepted
     expect(h.conn.readableBytes).toBe(0);
+  });
+  it('an ACK older than SND.UNA − MAX.SND.WND is answered by a challenge ACK and dropped (RFC 5961 §5.2)', () => {
+    const h = new Harness().established(); // the peer's SYN offered 4000: MAX.SND.WND = 4000
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: seqAdd(lseq(0), -4001), payload: bytes(10) });
+    const a = h.one();
+    expect(a.flags).toBe(TCP_ACK);
+    expect(a.ack).toBe(rseq(0)); // the data was not accepted
+    expect(h.conn.readableBytes).toBe(0);
+    expect(h.conn.stats.challengeAcks).toBe(1);
+    expect(h.events.some((e) => e.kind === 'challenge-ack' && e.data.reason === 'ack-too-old')).toBe(true);
+  });
+  it('an old ACK inside SND.UNA − MAX.SND.WND is a duplicate: ignored, and the text is still taken (§3.10.7.4 fifth step)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: seqAdd(lseq(0), -3999), payload: bytes(10) });
+    expect(h.conn.readableBytes).toBe(10);
+    expect(h.conn.sndUna).toBe(lseq(0));
+    expect(h.conn.stats.challengeAcks).toBe(0);
+  });
+  it('a segment without ACK is dropped (§3.10.7.4 fifth step: "if the ACK bit is off drop the segment")', () => {
+    const h = new Harness().established();
+    h.recv({ flags: 0, seq: rseq(0), payload: bytes(10) });
+    expect(h.conn.readableBytes).toBe(0);
+    h.none();
+    expect(h.events.some((e) => e.kind === 'drop' && e.data.reason === 'no-ack')).toBe(true);
   });
   it('an unacceptable segment (old data) is answered by an ACK (§3.10.7.4 first check)', () => {
     const h = new Harness().established();
@@ -376,6 +430,22 @@ describe('FIN-WAIT-1', () => {
     // §3.10.7.4: the ACK (fifth step) moves to FIN-WAIT-2 before the FIN (eighth step) is processed.
     expect(h.states().slice(-2)).toEqual(['FIN-WAIT-1->FIN-WAIT-2', 'FIN-WAIT-2->TIME-WAIT']);
   });
+  it('RST with SEG.SEQ = RCV.NXT → CLOSED with ECONNRESET', () => {
+    const h = finWait1();
+    h.recv({ flags: TCP_RST, seq: rseq(0) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ECONNRESET');
+    h.none();
+  });
+  it('SYN → challenge ACK, state kept (RFC 5961 §4.2)', () => {
+    const h = finWait1();
+    h.recv({ flags: TCP_SYN, seq: rseq(5) });
+    expect(h.conn.state).toBe('FIN-WAIT-1');
+    const a = h.one();
+    expect(a.flags & TCP_RST).toBe(0);
+    expect(a.ack).toBe(rseq(0));
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
   it('retransmits the FIN on timeout (RTO 200 ms after a 0 ms handshake RTT)', () => {
     const h = finWait1();
     h.at(199);
@@ -412,6 +482,29 @@ describe('FIN-WAIT-2', () => {
     h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1), payload: bytes(7) });
     expect(h.one().flags & TCP_RST).toBeTruthy();
     expect(h.conn.state).toBe('CLOSED');
+  });
+  it('RST with SEG.SEQ = RCV.NXT → CLOSED with ECONNRESET; in window but not exact → challenge ACK', () => {
+    const h = finWait2();
+    h.recv({ flags: TCP_RST, seq: rseq(3) });
+    expect(h.conn.state).toBe('FIN-WAIT-2');
+    expect(h.one().ack).toBe(rseq(0));
+    h.recv({ flags: TCP_RST, seq: rseq(0) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBe('ECONNRESET');
+  });
+  it('SYN → challenge ACK, state kept (RFC 5961 §4.2)', () => {
+    const h = finWait2();
+    h.recv({ flags: TCP_SYN, seq: rseq(0) });
+    expect(h.conn.state).toBe('FIN-WAIT-2');
+    expect(h.one().flags).toBe(TCP_ACK);
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
+  it('an orphaned FIN-WAIT-2 that gets the FIN goes to TIME-WAIT and its orphan timer stops', () => {
+    const h = finWait2(true);
+    expect(h.conn.runningTimers()).toContain('fin-wait-2');
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    expect(h.conn.state).toBe('TIME-WAIT');
+    expect(h.conn.runningTimers()).toEqual(['time-wait']);
   });
   it('an orphaned FIN-WAIT-2 times out (tcp_fin_timeout)', () => {
     const h = finWait2(true);
@@ -457,6 +550,29 @@ describe('CLOSE-WAIT and LAST-ACK', () => {
     h.recv({ flags: TCP_RST, seq: rseq(1) });
     expect(h.conn.state).toBe('CLOSED');
     expect(h.closedWith).toBeNull();
+  });
+  it('SYN in CLOSE-WAIT → challenge ACK (RFC 5961 §4.2)', () => {
+    const h = closeWait();
+    h.recv({ flags: TCP_SYN, seq: rseq(1) });
+    expect(h.conn.state).toBe('CLOSE-WAIT');
+    expect(h.one().ack).toBe(rseq(1));
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
+  it('LAST-ACK: data after the peer FIN is ignored, the FIN is retransmitted on RTO, SYN gets a challenge ACK', () => {
+    const h = closeWait();
+    h.conn.close();
+    h.take();
+    h.recv({ flags: TCP_ACK, seq: rseq(1), ack: lseq(0), payload: bytes(5) });
+    expect(h.conn.readableBytes).toBe(0);
+    expect(h.one().ack).toBe(rseq(1));
+    expect(h.events.some((e) => e.kind === 'drop' && e.data.reason === 'data-after-fin')).toBe(true);
+    h.at(200);
+    const f = h.one();
+    expect(f.flags & TCP_FIN).toBeTruthy();
+    expect(f.seq).toBe(lseq(0));
+    h.recv({ flags: TCP_SYN, seq: rseq(1) });
+    expect(h.conn.state).toBe('LAST-ACK');
+    expect(h.one().flags).toBe(TCP_ACK);
   });
   it('RST in CLOSE-WAIT → ECONNRESET', () => {
     const h = closeWait();
@@ -506,5 +622,184 @@ describe('TIME-WAIT', () => {
     h.recv({ flags: TCP_SYN, seq: rseq(1) });
     expect(h.conn.state).toBe('TIME-WAIT');
     expect(h.one().flags).toBe(TCP_ACK);
+  });
+});
+
+describe('CLOSING', () => {
+  function closing(): Harness {
+    const h = new Harness().established();
+    h.conn.close();
+    h.take();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    h.take();
+    expect(h.conn.state).toBe('CLOSING');
+    return h;
+  }
+  it('retransmits its FIN on RTO until the ACK comes', () => {
+    const h = closing();
+    h.at(200);
+    const f = h.one();
+    expect(f.flags & TCP_FIN).toBeTruthy();
+    expect(f.seq).toBe(lseq(0));
+    expect(f.ack).toBe(rseq(1));
+  });
+  it('a retransmitted FIN of the peer is ACKed again; data after its FIN is ignored', () => {
+    const h = closing();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    expect(h.one().ack).toBe(rseq(1));
+    h.recv({ flags: TCP_ACK, seq: rseq(1), ack: lseq(0), payload: bytes(3) });
+    expect(h.one().ack).toBe(rseq(1));
+    expect(h.conn.state).toBe('CLOSING');
+  });
+  it('RST → CLOSED without an error (§3.10.7.4 second step: CLOSING, LAST-ACK, TIME-WAIT)', () => {
+    const h = closing();
+    h.recv({ flags: TCP_RST, seq: rseq(1) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBeNull();
+  });
+  it('SYN → challenge ACK (RFC 5961 §4.2)', () => {
+    const h = closing();
+    h.recv({ flags: TCP_SYN, seq: rseq(1) });
+    expect(h.conn.state).toBe('CLOSING');
+    expect(h.one().flags).toBe(TCP_ACK);
+    expect(h.conn.stats.challengeAcks).toBe(1);
+  });
+});
+
+describe('TIME-WAIT (RST)', () => {
+  it('RST with SEG.SEQ = RCV.NXT → CLOSED without an error, the 2MSL timer stopped (RFC 9293, not RFC 1337)', () => {
+    const h = new Harness().established();
+    h.conn.close();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    h.take();
+    expect(h.conn.state).toBe('TIME-WAIT');
+    h.recv({ flags: TCP_RST, seq: rseq(1) });
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.closedWith).toBeNull();
+    expect(h.conn.runningTimers()).toEqual([]);
+  });
+});
+
+describe('ABORT in every state (§3.10.5)', () => {
+  // RFC 9293 §3.10.5: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2 and CLOSE-WAIT send
+  // <SEQ=SND.NXT><CTL=RST>; LISTEN and SYN-SENT have nothing to reset; CLOSING, LAST-ACK and
+  // TIME-WAIT just delete the TCB.
+  const reach: Record<string, (h: Harness) => void> = {
+    LISTEN: (h) => h.conn.listen(() => LOCAL_ISS),
+    'SYN-SENT': (h) => h.conn.connect(LOCAL_ISS),
+    'SYN-RECEIVED': (h) => {
+      h.conn.listen(() => LOCAL_ISS);
+      h.recv({ flags: TCP_SYN, seq: REMOTE_ISS });
+    },
+    ESTABLISHED: (h) => h.established(),
+    'FIN-WAIT-1': (h) => {
+      h.established();
+      h.conn.shutdown('write');
+    },
+    'FIN-WAIT-2': (h) => {
+      h.established();
+      h.conn.shutdown('write');
+      h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(1) });
+    },
+    'CLOSE-WAIT': (h) => {
+      h.established();
+      h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    },
+    CLOSING: (h) => {
+      h.established();
+      h.conn.shutdown('write');
+      h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+    },
+    'LAST-ACK': (h) => {
+      h.established();
+      h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0) });
+      h.conn.shutdown('write');
+    },
+    'TIME-WAIT': (h) => {
+      h.established();
+      h.conn.shutdown('write');
+      h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1) });
+    },
+  };
+  const sendsRst = new Set(['SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT']);
+  it.each(Object.keys(reach))('abort in %s', (state) => {
+    const h = new Harness();
+    reach[state]!(h);
+    expect(h.conn.state).toBe(state);
+    h.take();
+    h.conn.abort('SO_LINGER 0');
+    expect(h.conn.state).toBe('CLOSED');
+    expect(h.conn.runningTimers()).toEqual([]);
+    const out = h.take();
+    if (sendsRst.has(state)) {
+      expect(out).toHaveLength(1);
+      expect(out[0]!.flags & TCP_RST).toBeTruthy();
+      // SND.NXT: the FIN, once sent, is counted (we send what the peer expects next).
+      const finSent = ['FIN-WAIT-1', 'FIN-WAIT-2'].includes(state);
+      expect(out[0]!.seq).toBe(state === 'SYN-RECEIVED' ? seqAdd(LOCAL_ISS, 1) : lseq(finSent ? 1 : 0));
+    } else {
+      expect(out).toEqual([]);
+    }
+  });
+});
+
+/** Two TcpConnections wired back to back; segments cross in flight until `flush()` delivers them. */
+function backToBack(config = PLAIN) {
+  const clock = new ManualClock(0);
+  const probes = new ProbeBus();
+  const toA: TcpSegment[] = [];
+  const toB: TcpSegment[] = [];
+  const a = new TcpConnection({ localAddr: LOCAL_ADDR, localPort: 4000, remoteAddr: REMOTE_ADDR, remotePort: 5000 }, { clock, probes, output: (s) => toB.push(s), random: () => 0 }, config);
+  const b = new TcpConnection({ localAddr: REMOTE_ADDR, localPort: 5000, remoteAddr: LOCAL_ADDR, remotePort: 4000 }, { clock, probes, output: (s) => toA.push(s), random: () => 0 }, config);
+  const events: ProbeEvent[] = [];
+  probes.subscribe((e) => events.push(e));
+  const states = (c: TcpConnection) => events.filter((e) => e.kind === 'state' && e.subject === c.subject).map((e) => `${e.data.to}`);
+  /** Delivers everything in flight, round by round (what each side sends in a round crosses the other's). */
+  const flush = () => {
+    for (let i = 0; i < 20 && (toA.length || toB.length); i++) {
+      const forA = toA.splice(0);
+      const forB = toB.splice(0);
+      for (const s of forA) a.handleSegment(s);
+      for (const s of forB) b.handleSegment(s);
+    }
+  };
+  return { clock, a, b, toA, toB, flush, states };
+}
+
+describe('two endpoints back to back (simultaneous open and close, §3.5 Figure 7, §3.6 Figure 13)', () => {
+  it('both connect at once: SYNs cross, both pass SYN-RECEIVED to ESTABLISHED and then move data', () => {
+    const p = backToBack();
+    p.a.connect(seq(1000));
+    p.b.connect(seq(900_000));
+    expect(p.toA).toHaveLength(1);
+    expect(p.toB).toHaveLength(1);
+    p.flush();
+    expect(p.a.state).toBe('ESTABLISHED');
+    expect(p.b.state).toBe('ESTABLISHED');
+    expect(p.states(p.a)).toEqual(['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
+    expect(p.states(p.b)).toEqual(['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
+    p.a.write(bytes(300, 1));
+    p.b.write(bytes(200, 2));
+    p.flush();
+    expect(p.b.read(1000)).toEqual(bytes(300, 1));
+    expect(p.a.read(1000)).toEqual(bytes(200, 2));
+  });
+  it('both close at once: FINs cross, both pass CLOSING to TIME-WAIT, then CLOSED after 2×MSL', () => {
+    const q = backToBack();
+    q.b.listen(() => seq(900_000));
+    q.a.connect(seq(1000));
+    q.flush();
+    expect([q.a.state, q.b.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    q.a.close();
+    q.b.close();
+    expect([q.a.state, q.b.state]).toEqual(['FIN-WAIT-1', 'FIN-WAIT-1']);
+    q.flush();
+    expect([q.a.state, q.b.state]).toEqual(['TIME-WAIT', 'TIME-WAIT']);
+    expect(q.states(q.a).slice(-3)).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
+    expect(q.states(q.b).slice(-3)).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
+    q.clock.advanceTo(59_999);
+    expect(q.a.state).toBe('TIME-WAIT');
+    q.clock.advanceTo(60_000);
+    expect([q.a.state, q.b.state]).toEqual(['CLOSED', 'CLOSED']);
   });
 });
