@@ -184,9 +184,16 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
   });
 
   it('a kernel connect to a closed tcplab port is refused (RST)', async () => {
+    // curl's exit code 7 and "Couldn't connect" also cover an unreachable host: the RST counter
+    // and the kernel's own errno (socat prints strerror(ECONNREFUSED)) say it was a refusal.
+    const rstBefore = e.stack.counters.get('tcp.tx.rst-closed-port') ?? 0;
     const r = await runInNs(e.env.ns, 'curl', ['-sS', '--max-time', '5', `http://${e.env.stackAddr}:4444/`]);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/Connection refused|Couldn't connect/);
+    const s = await runInNs(e.env.ns, 'socat', ['-T', '2', 'STDIO', `TCP:${e.env.stackAddr}:4445`], { input: '', timeoutMs: 10_000 });
+    expect(s.code).not.toBe(0);
+    expect(s.stderr).toMatch(/Connection refused/);
+    expect((e.stack.counters.get('tcp.tx.rst-closed-port') ?? 0) - rstBefore).toBe(2);
   });
 
   it('tcplab stack --connect: sends N bytes, writes what arrives to --recv FILE, prints a summary', async () => {

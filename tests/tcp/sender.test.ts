@@ -45,7 +45,54 @@ describe('segmentation and Nagle', () => {
   });
 });
 
+describe('sender SWS avoidance (RFC 9293 §3.8.6.2.1)', () => {
+  it('a usable window below one MSS and below half the largest window is not used while data is in flight', () => {
+    const h = est(); // the peer's SYN offered 4000: Max(SND.WND) = 4000, MSS 1000
+    h.conn.write(bytes(6000));
+    expect(h.take()).toHaveLength(4);
+    // 1000 acknowledged, window 3300: usable = 1000 + 3300 − 4000 = 300 bytes (< MSS, < 2000).
+    h.recv({ seq: rseq(0), ack: lseq(1000), window: 3300 });
+    h.none();
+    // 2000 usable: the two remaining full segments go.
+    h.recv({ seq: rseq(0), ack: lseq(2000), window: 4000 });
+    expect(h.take().map((s) => [s.seq, s.payload.length])).toEqual([
+      [lseq(4000), 1000],
+      [lseq(5000), 1000],
+    ]);
+  });
+  it('with nothing in flight a small window is used (else nothing would ever be sent again: no persist timer for a non-zero window)', () => {
+    const h = est();
+    h.conn.write(bytes(6000));
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 300 });
+    const s = h.one();
+    expect(s.seq).toBe(lseq(4000));
+    expect(s.payload.length).toBe(300);
+    // The next 300 bytes wait for that one to be acknowledged (in flight, < MSS, < half of 4000).
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 600 });
+    h.none();
+  });
+});
+
 describe('retransmission timeout (RFC 6298)', () => {
+  it('data retransmissions back off exponentially (RFC 6298 §5.5) from the 200 ms minimum', () => {
+    const h = est();
+    h.conn.write(bytes(100));
+    h.take();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      h.at(h.clock.nextTimerAt()!);
+      const out = h.take();
+      expect(out).toHaveLength(1);
+      expect(out[0]!.seq).toBe(lseq(0));
+      times.push(h.clock.now());
+    }
+    expect(times).toEqual([200, 600, 1400, 3000, 6200]);
+    // A new ACK clears the backoff (§5.7 keeps the RTO; tcplab recomputes it from the next sample).
+    h.recv({ seq: rseq(0), ack: lseq(100) });
+    expect(h.conn.rtt.backoffs).toBe(0);
+    expect(h.conn.runningTimers()).not.toContain('rto');
+  });
   it('initial RTO is 1 s before any sample, then doubles (Karn backoff)', () => {
     const h = new Harness(CFG);
     h.conn.connect(lseq(-1));
@@ -277,6 +324,22 @@ describe('half-close and shutdown', () => {
     expect(h.one().ack).toBe(rseq(10));
     expect(h.conn.readableBytes).toBe(0);
     expect(h.conn.readEof).toBe(true);
+  });
+  it('shutdown(SHUT_RDWR) sends the FIN, ends reading at once and discards what still arrives', () => {
+    const h = est({ ...CFG, delayedAckMs: 0 });
+    h.recv({ seq: rseq(0), ack: lseq(0), payload: bytes(10) });
+    h.take();
+    h.conn.shutdown('both');
+    expect(h.conn.state).toBe('FIN-WAIT-1');
+    const f = h.one();
+    expect(f.flags & TCP_FIN).toBeTruthy();
+    expect(h.conn.readableBytes).toBe(0); // unread data is discarded
+    expect(h.conn.readEof).toBe(true);
+    expect(() => h.conn.write(bytes(1))).toThrowError(/EPIPE/);
+    h.recv({ seq: rseq(10), ack: lseq(1), payload: bytes(5) });
+    expect(h.one().ack).toBe(rseq(15));
+    expect(h.conn.readableBytes).toBe(0);
+    expect(h.conn.state).toBe('FIN-WAIT-2');
   });
   it('FIN is sent with TCP_ACK and lands after all data (§3.10.4)', () => {
     const h = est();

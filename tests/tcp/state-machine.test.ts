@@ -347,7 +347,7 @@ describe('ESTABLISHED', () => {
     expect(h.conn.sndUna).toBe(lseq(0));
     expect(h.conn.stats.challengeAcks).toBe(0);
   });
-  it('a segment without ACK is dropped (§3.10.7.4 fifth step: "if the ACK bit is off drop the segment")', () => {
+  it('a segment without ACK is dropped (§3.10.7.4 fifth step: if the ACK bit is off, drop the segment)', () => {
     const h = new Harness().established();
     h.recv({ flags: 0, seq: rseq(0), payload: bytes(10) });
     expect(h.conn.readableBytes).toBe(0);
