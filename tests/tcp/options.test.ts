@@ -112,6 +112,19 @@ describe('timestamps (RFC 7323)', () => {
     h.recv({ flags: TCP_ACK, seq: rseq(100), ack: lseq(0), payload: bytes(10), options: [{ kind: 'timestamps', tsval: 3000, tsecr: 0 }] });
     expect(tsOf(h.one().options)!.tsecr).toBe(2000);
   });
+  it('TS.Recent idle for more than 24 days is invalid: PAWS no longer drops the older TSval (§5.5)', () => {
+    const h = tsEstablished();
+    const DAY = 24 * 3600 * 1000;
+    h.at(50 + 24 * DAY - 1);
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0), payload: bytes(5), options: [{ kind: 'timestamps', tsval: 900, tsecr: 0 }] });
+    expect(h.conn.readableBytes).toBe(0); // still valid one ms before: dropped
+    h.take();
+    h.at(50 + 24 * DAY);
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0), payload: bytes(5), options: [{ kind: 'timestamps', tsval: 900, tsecr: 0 }] });
+    expect(h.conn.readableBytes).toBe(5);
+    // and the accepted segment's TSval becomes TS.Recent
+    expect(tsOf(h.one().options)!.tsecr).toBe(900);
+  });
   it('TSval wraps modulo 2^32 in PAWS comparisons', () => {
     const h = passiveWithOptions([{ kind: 'timestamps', tsval: 0xfffffff0, tsecr: 0 }], { ...FULL, delayedAckMs: 0 });
     h.take();

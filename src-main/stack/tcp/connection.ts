@@ -1682,8 +1682,11 @@ export class TcpConnection {
   }
 
   private updateTsRecent(seg: TcpSegment, tsval: number, now: number): void {
-    // RFC 7323 §4.3 (3): SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent.
-    if (seqLe(seg.seq, this.lastAckSent) && !tsLt(tsval, this.tsRecent)) {
+    // RFC 7323 §4.3 (3): SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent. An invalid TS.Recent
+    // (idle > 24 days) is replaced whatever the TSval (§5.5: "R3 updates TS.Recent with the TSval
+    // from the new segment"); kept, our TSecr would echo a 24-day-old value and the peer's RTTM
+    // would take it for its RTT.
+    if (seqLe(seg.seq, this.lastAckSent) && (!tsLt(tsval, this.tsRecent) || !this.tsRecentValid(now))) {
       this.tsRecent = tsval;
       this.tsRecentAt = now;
     }
