@@ -267,3 +267,100 @@ describe('socket API', () => {
     expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
   });
 });
+
+describe('TIME-WAIT reuse (RFC 1122 §4.2.2.13, RFC 6191) through the layer', () => {
+  /** The server closes first (its side in TIME-WAIT); the client comes back from the same port. */
+  async function reconnect(seed: number, timestamps: boolean): Promise<{ reopened: number; ms: number; state: string; got: string }> {
+    const net = new SimNet(seed, { delayMs: 5 });
+    const a = net.addHost(A, { config: { timestamps } });
+    const b = net.addHost(B, { config: { timestamps } });
+    const srv = b.socket();
+    srv.bind(0, 7100);
+    srv.listen(4);
+    const cli = a.socket();
+    cli.bind(0, 40_000);
+    let acc = srv.accept();
+    await settle(net, cli.connect(B, 7100));
+    const peer = await settle(net, acc);
+    await settle(net, cli.send('first'));
+    await settle(net, peer.recv());
+    await peer.close();
+    expect((await settle(net, cli.recv())).length).toBe(0);
+    await cli.close();
+    await net.runUntil(() => cli.state === 'CLOSED', net.clock.now() + 10_000);
+    expect(peer.state).toBe('TIME-WAIT');
+    await net.runUntil(() => false, net.clock.now() + 1000); // well inside 2×MSL
+    const again = a.socket();
+    again.bind(0, 40_000);
+    acc = srv.accept();
+    const t0 = net.clock.now();
+    await settle(net, again.connect(B, 7100));
+    const ms = net.clock.now() - t0;
+    const p2 = await settle(net, acc);
+    await settle(net, again.send('second'));
+    const got = new TextDecoder().decode(await settle(net, p2.recv()));
+    return { reopened: b.counters.get('tcp.time-wait.reopened') ?? 0, ms, state: p2.state, got };
+  }
+  it('a new SYN with a higher sequence number reopens the TIME-WAIT connection at once (no timestamps)', async () => {
+    for (const seed of [1, 2, 3]) {
+      const r = await reconnect(seed, false);
+      expect(r).toEqual({ reopened: 1, ms: 10, state: 'ESTABLISHED', got: 'second' });
+    }
+  });
+  it('with timestamps a newer TSval reopens it at once (RFC 6191: timestamps of one host pair only grow)', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = await reconnect(seed, true);
+      expect(r, `seed ${seed}`).toEqual({ reopened: 1, ms: 10, state: 'ESTABLISHED', got: 'second' });
+    }
+  });
+});
+
+describe('shutdown and ENOTCONN through sockets', () => {
+  it('SHUT_RDWR: the peer reads EOF, our recv returns EOF at once, send fails with EPIPE', async () => {
+    const net = new SimNet(10, { delayMs: 2 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 86);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 86));
+    const peer = await settle(net, acc);
+    cli.shutdown('SHUT_RDWR');
+    expect((await settle(net, cli.recv())).length).toBe(0);
+    expect(await errnoOf(net, cli.send('x'))).toBe('EPIPE');
+    expect((await settle(net, peer.recv())).length).toBe(0);
+    // The peer may still send; the bytes are acknowledged and discarded (BSD), not reset.
+    await settle(net, peer.send('ignored'));
+    await net.runUntil(() => false, net.clock.now() + 1000);
+    expect(cli.state).toBe('FIN-WAIT-2');
+    expect(peer.connection!.sndUna).toBe(peer.connection!.sndMax);
+  });
+  it('SHUT_RD: recv returns EOF while sending still works', async () => {
+    const net = new SimNet(11, { delayMs: 2 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 87);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 87));
+    const peer = await settle(net, acc);
+    cli.shutdown('SHUT_RD');
+    expect((await settle(net, cli.recv())).length).toBe(0);
+    await settle(net, cli.send('still here'));
+    expect(new TextDecoder().decode(await settle(net, peer.recv()))).toBe('still here');
+    expect(cli.state).toBe('ESTABLISHED');
+  });
+  it('ENOTCONN: send, recv and shutdown on a socket that never connected', async () => {
+    const net = new SimNet(12);
+    const a = net.addHost(A);
+    const s = a.socket();
+    expect(await errnoOf(net, s.send('x'))).toBe('ENOTCONN');
+    expect(await errnoOf(net, s.recv())).toBe('ENOTCONN');
+    expect(() => s.shutdown('SHUT_RDWR')).toThrowError(/ENOTCONN/);
+    expect(() => s.remoteAddress()).toThrowError(/ENOTCONN/);
+  });
+});

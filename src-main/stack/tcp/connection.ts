@@ -150,7 +150,14 @@ export interface TcpConnectionEnv {
   output(segment: TcpSegment, causeId: number | undefined, ecn?: number): void;
   /** RFC 5961 §7: a shared budget of challenge ACKs; returns false when spent. */
   allowChallengeAck?(now: number): boolean;
-  /** 32-bit random numbers (timestamp offset). */
+  /**
+   * The offset added to our TSvals (RFC 7323 §5.4: TSval need not start at the clock). One value
+   * per host pair, as Linux's secure_tcp_ts_off (per host pair since Linux 4.13): RFC 6191's
+   * reopening of a TIME-WAIT connection by a SYN with a newer TSval, and PAWS across incarnations,
+   * need the timestamps of one host pair to grow across connections. Without it, `random()`.
+   */
+  tsOffset?: number;
+  /** 32-bit random numbers (the timestamp offset when `tsOffset` is not given). */
   random?(): number;
   /** `output` copies each segment's payload before returning (so payloads may be views of the send buffer). */
   zeroCopyOutput?: boolean;
@@ -350,7 +357,7 @@ export class TcpConnection {
     let shift = 0;
     while (shift < 14 && this.config.receiveBufferSize >> shift > 0xffff) shift++;
     this.ourShift = shift;
-    this.tsOffset = env.random ? env.random() >>> 0 : 0;
+    this.tsOffset = env.tsOffset !== undefined ? env.tsOffset >>> 0 : env.random ? env.random() >>> 0 : 0;
   }
 
   private now(): number {

@@ -119,6 +119,15 @@ export class IsnGenerator {
     return seq(ticks + this.offset(t));
   }
 
+  /**
+   * The TSval offset for a host pair: a keyed hash of the two addresses only (Linux
+   * secure_tcp_ts_off since 4.13), so the timestamps a host sends to another keep growing from one
+   * connection to the next (RFC 6191 TIME-WAIT reuse, RFC 7323 §5 PAWS) yet reveal no clock.
+   */
+  tsOffset(localAddr: number, remoteAddr: number): number {
+    return sipHash24(this.key, [localAddr, remoteAddr, 0x54535f6f /* "TS_o": apart from the ISN's F() */]).lo;
+  }
+
   /** A keyed hash of arbitrary words (SYN cookies, timestamp offsets). */
   hash(words: readonly number[]): number {
     return sipHash24(this.key, words).lo;

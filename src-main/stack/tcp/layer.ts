@@ -130,7 +130,7 @@ export class TcpLayer {
         probes: this.host.probes,
         output: (segment, causeId, ecn) => this.output(e, segment, causeId, ecn),
         allowChallengeAck: (now) => this.allowChallengeAck(now),
-        random: () => this.host.random.u32(),
+        tsOffset: this.isn.tsOffset(e.localAddr, e.remoteAddr),
         zeroCopyOutput: true, // output() serialises the segment before returning
         deferAck: this.options.ackPerBatch ? this.deferAck : undefined,
       },
