@@ -37,6 +37,9 @@ interface PendingTimer extends TimerHandle {
   cancelled: boolean;
 }
 
+/** Compaction only once this many cancelled timers wait in the heap (and they are over half of it). */
+const COMPACT_MIN = 64;
+
 /**
  * A clock that moves only when told. Timers due at the same time fire in the order they were set,
  * so runs are deterministic. Backed by a binary heap: labs schedule millions of timers.
@@ -47,6 +50,8 @@ export class ManualClock implements Clock {
   private insertion = 0;
   private heap: PendingTimer[] = [];
   private live = 0;
+  /** Cancelled timers still in the heap (they leave it when they reach the top, or by compact()). */
+  private cancelledInHeap = 0;
 
   constructor(startMs = 0) {
     this.current = startMs;
@@ -83,7 +88,24 @@ export class ManualClock implements Clock {
     if (!timer.cancelled) {
       timer.cancelled = true;
       this.live--;
+      // Still in the heap (a fired timer was marked cancelled when it left it): now a tombstone.
+      this.cancelledInHeap++;
+      if (this.cancelledInHeap > COMPACT_MIN && this.cancelledInHeap * 2 > this.heap.length) this.compact();
     }
+  }
+
+  /**
+   * Drops the cancelled timers from the heap and rebuilds it. A bulk TCP transfer stops its
+   * delayed-ACK timer on every other segment: without this the heap filled with thousands of
+   * tombstones due 200 ms later, and every pop sifted through them. The heap orders by (at, seq),
+   * a total order, so the timers still fire in exactly the same order.
+   */
+  private compact(): void {
+    const h = this.heap.filter((t) => !t.cancelled);
+    // Floyd's heap construction: sift every parent down, from the last one to the root.
+    for (let i = (h.length >> 1) - 1; i >= 0; i--) ManualClock.siftDown(h, i, h[i]!, h.length);
+    this.heap = h;
+    this.cancelledInHeap = 0;
   }
 
   /** Number of timers still pending. */
@@ -132,7 +154,10 @@ export class ManualClock implements Clock {
   }
 
   private dropCancelledTop(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) {
+      this.pop();
+      this.cancelledInHeap--;
+    }
   }
 
   private static less(a: PendingTimer, b: PendingTimer): boolean {
@@ -160,20 +185,22 @@ export class ManualClock implements Clock {
     const top = h[0];
     const last = h.pop();
     const n = h.length;
-    if (n > 0 && last) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && ManualClock.less(h[r]!, h[l]!) ? r : l;
-        const child = h[c]!;
-        if (!ManualClock.less(child, last)) break;
-        h[i] = child;
-        i = c;
-      }
-      h[i] = last;
-    }
+    if (n > 0 && last) ManualClock.siftDown(h, 0, last, n);
     return top;
+  }
+
+  /** Places `t` at hole `i` or below it, moving smaller children up (the heap has `n` entries). */
+  private static siftDown(h: PendingTimer[], i: number, t: PendingTimer, n: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && ManualClock.less(h[r]!, h[l]!) ? r : l;
+      const child = h[c]!;
+      if (!ManualClock.less(child, t)) break;
+      h[i] = child;
+      i = c;
+    }
+    h[i] = t;
   }
 }
