@@ -181,6 +181,17 @@ export class Assembler {
     return n;
   }
 
+  /**
+   * `add(0, length)` then `takeFront()`: data arrived at RCV.NXT; returns the bytes now in order.
+   * With nothing held out of order that is just `length`, without making and dropping a range and
+   * an array per in-order segment (the bulk receive path).
+   */
+  addAtFront(length: number): number {
+    if (this.ranges.length === 0) return Math.max(0, length);
+    this.add(0, length);
+    return this.takeFront();
+  }
+
   /** RCV.NXT advanced by n: re-base every range (and drop what fell below zero). */
   shift(n: number): void {
     if (n === 0) return;

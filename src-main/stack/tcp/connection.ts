@@ -1555,8 +1555,7 @@ export class TcpConnection {
       } else if (offset === 0) {
         const hadOutOfOrder = !this.assembler.isEmpty;
         this.receiveBuffer.writeAt(this.receiveBuffer.length, text);
-        this.assembler.add(0, text.length);
-        const inOrder = this.assembler.takeFront();
+        const inOrder = this.assembler.addAtFront(text.length);
         this.receiveBuffer.commit(inOrder);
         this.rcvNxt = seqAdd(this.rcvNxt, inOrder);
         this.stats.bytesReceived += inOrder;
