@@ -23,6 +23,11 @@ export interface ReceiveMeta {
   t: number;
   /** Set by devices that know which event put the frame on the wire (the virtual link does). */
   causeId?: number;
+  /**
+   * The device vouches for the frame's TCP/UDP checksum (Linux's CHECKSUM_UNNECESSARY): only a
+   * device with `checksumOffload` sets it, and the stack skips verifying that checksum then.
+   */
+  checksumVerified?: boolean;
 }
 
 export type FrameListener = (frame: Uint8Array, meta: ReceiveMeta) => void;
@@ -48,6 +53,14 @@ export interface Device {
    * or null when the user of the device must choose (a TAP's own MAC belongs to the kernel side).
    */
   readonly mac: MacAddress | null;
+  /**
+   * Transmit checksum offload, as Linux's lo and veth have it (NETIF_F_HW_CSUM): the stack may
+   * leave the TCP checksum of frames it sends partial (the pseudo-header sum only, as with
+   * CHECKSUM_PARTIAL) and the device finishes it, or, being memory, need not; frames the device
+   * delivers with `checksumVerified` are trusted. Only the virtual link offers it, off by default;
+   * a TAP never (the kernel checks what it receives) and wrappers never (see DeviceWrapper).
+   */
+  readonly checksumOffload?: boolean;
   /** Queues or writes one frame. Never throws for a transmission failure: it counts a drop. */
   send(frame: Uint8Array, meta?: SendMeta): void;
   /** Sets the one listener for received frames (null detaches). Wrappers install their own. */
@@ -82,6 +95,14 @@ export abstract class DeviceWrapper implements Device {
   }
   get mac(): MacAddress | null {
     return this.inner.mac;
+  }
+  /**
+   * Never forwarded: a wrapper records (tracer, pcapng recorder, a lab's capture point) or alters
+   * (fault injector) frames, so behind one the stack computes and verifies every checksum itself
+   * and captures hold valid checksums — never the partial sums Linux's tcpdump shows on lo.
+   */
+  get checksumOffload(): boolean {
+    return false;
   }
 
   send(frame: Uint8Array, meta?: SendMeta): void {

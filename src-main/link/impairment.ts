@@ -144,6 +144,14 @@ export class ImpairedChannel {
     stats.extra ??= {};
   }
 
+  /** The copies this channel corrupted (made only once it corrupts one). */
+  private corruptedFrames: WeakSet<Uint8Array> | null = null;
+
+  /** True for a frame this channel delivered with a flipped bit (a receiver must not trust its checksums). */
+  corrupted(frame: Uint8Array): boolean {
+    return this.corruptedFrames !== null && this.corruptedFrames.has(frame);
+  }
+
   configure(cfg: ImpairmentConfig): void {
     validateImpairment(cfg);
     this.cfg = cfg;
@@ -213,6 +221,7 @@ export class ImpairedChannel {
       const bit = 14 * 8 + this.random.int((frame.length - 14) * 8);
       bytes[bit >> 3]! ^= 1 << (bit & 7);
       this.stats.extra!.corrupted = (this.stats.extra!.corrupted ?? 0) + 1;
+      (this.corruptedFrames ??= new WeakSet()).add(bytes);
     }
     let arriveAt = departAt + (cfg.delayMs ?? 0);
     if (cfg.jitterMs) arriveAt += this.random.next() * cfg.jitterMs;
@@ -228,7 +237,9 @@ export class ImpairedChannel {
     }
     if (duplicate) {
       this.stats.extra!.duplicated = (this.stats.extra!.duplicated ?? 0) + 1;
-      this.schedule(arriveAt, bytes.slice(), causeId);
+      const copy = bytes.slice();
+      if (this.corrupted(bytes)) this.corruptedFrames!.add(copy);
+      this.schedule(arriveAt, copy, causeId);
     }
   }
 

@@ -22,6 +22,14 @@ export interface VirtualLinkOptions {
   names?: [string, string];
   /** Suggested MACs (default 02:00:00:00:00:01 and :02). */
   macs?: [MacAddress, MacAddress];
+  /**
+   * Checksum offload on both endpoints (default false), like Linux's lo and veth: stacks attached
+   * directly leave the TCP checksum partial on sending and trust what arrives, except frames this
+   * link corrupted (the `corrupt` impairment), which they verify — and drop, as a NIC would. Not
+   * for labs: their captures must hold valid checksums (a wrapper such as a capture point turns it
+   * off anyway, see DeviceWrapper).
+   */
+  checksumOffload?: boolean;
 }
 
 class Endpoint implements Device {
@@ -36,6 +44,7 @@ class Endpoint implements Device {
     readonly mtu: number,
     readonly mac: MacAddress,
     private readonly clock: Clock,
+    readonly checksumOffload: boolean,
   ) {}
 
   send(frame: Uint8Array, meta?: SendMeta): void {
@@ -57,7 +66,11 @@ class Endpoint implements Device {
     if (this.closed) return;
     this.statsData.rxFrames++;
     this.statsData.rxBytes += frame.length;
-    if (this.listener) this.listener(frame, { t: this.clock.now(), causeId });
+    if (this.listener) {
+      // The peer's channel made `frame` (a copy) if it corrupted it: then the stack checks the sum.
+      const verified = this.checksumOffload && !this.peer.channel.corrupted(frame);
+      this.listener(frame, verified ? { t: this.clock.now(), causeId, checksumVerified: true } : { t: this.clock.now(), causeId });
+    }
     else countDrop(this.statsData, 'no-listener');
   }
 
@@ -86,8 +99,9 @@ export class VirtualLink {
     const mtu = opts.mtu ?? 1500;
     const [na, nb] = opts.names ?? ['vlink.a', 'vlink.b'];
     const [ma, mb] = opts.macs ?? ['02:00:00:00:00:01', '02:00:00:00:00:02'];
-    this.ea = new Endpoint(na, mtu, ma, opts.clock);
-    this.eb = new Endpoint(nb, mtu, mb, opts.clock);
+    const offload = opts.checksumOffload === true;
+    this.ea = new Endpoint(na, mtu, ma, opts.clock, offload);
+    this.eb = new Endpoint(nb, mtu, mb, opts.clock, offload);
     this.ea.peer = this.eb;
     this.eb.peer = this.ea;
     this.ea.channel = new ImpairedChannel(opts.aToB ?? {}, opts.clock, opts.random.fork(), (f, c) => this.eb.arrive(f, c), this.ea.statsData);

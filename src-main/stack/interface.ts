@@ -40,6 +40,8 @@ export class NetInterface {
   readonly network: number;
   /** Directed broadcast of the subnet (RFC 919/922). */
   readonly broadcast: number;
+  /** The device finishes TCP checksums on sending and vouches for them on receiving (Device.checksumOffload). */
+  readonly checksumOffload: boolean;
   up = false;
 
   constructor(
@@ -54,6 +56,7 @@ export class NetInterface {
     if (!isValidMac(mac)) throw new RangeError(`interface ${name}: MAC '${mac}' is not of the form aa:bb:cc:dd:ee:ff`);
     if (mtu < 68 || mtu > 65535) throw new RangeError(`interface ${name}: MTU ${mtu} is not in 68..65535 (RFC 791 minimum 68)`);
     this.macBytes = macToBytes(mac);
+    this.checksumOffload = device.checksumOffload === true;
     this.mask = prefixMask(prefixLength);
     this.network = (addr & this.mask) >>> 0;
     this.broadcast = prefixLength >= 31 ? 0xffffffff : (this.network | ~this.mask) >>> 0;

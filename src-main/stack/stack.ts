@@ -183,7 +183,8 @@ export class Stack {
     const type = v.etherType;
     if (type === ETHERTYPE_IPV4) {
       // A multicast MAC is only taken for a multicast IP (RFC 1112 §6.4); we join no groups.
-      this.ipv4.receive(ifc, frame, v.payloadOffset, linkBroadcast, meta.causeId);
+      // The transport checksum is trusted only from a device that offers offload (Device.checksumOffload).
+      this.ipv4.receive(ifc, frame, v.payloadOffset, linkBroadcast, meta.causeId, ifc.checksumOffload && meta.checksumVerified === true);
     } else if (type === ETHERTYPE_ARP) {
       this.arp.receive(ifc, frame, v.payloadOffset, meta.causeId);
     } else if (type === ETHERTYPE_IPV6) {

@@ -84,6 +84,19 @@ export function pseudoHeaderSum(src: number, dst: number, proto: number, len: nu
 }
 
 /**
+ * What a sender stores in the checksum field when the device finishes the checksum (Linux's
+ * CHECKSUM_PARTIAL, e.g. on lo and veth): the folded pseudo-header sum, not complemented. The
+ * device adds the ones'-complement sum of the transport header and data and complements the
+ * total — which gives the ordinary checksum (RFC 1071 §2 (B): the sum is associative). tcpdump
+ * on lo prints such a field as "incorrect -> 0x…".
+ */
+export function partialChecksum(src: number, dst: number, proto: number, len: number): number {
+  let s = pseudoHeaderSum(src, dst, proto, len);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+/**
  * The value a checksum field should hold, given the folded ones'-complement sum over data that
  * includes the field's current value: take the field out (add its complement) and complement the
  * rest (RFC 1624 §3). For the "incorrect -> 0x…" that tcpdump -v prints.

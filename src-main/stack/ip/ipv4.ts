@@ -114,7 +114,8 @@ export class Ipv4Layer {
 
   // ---------------------------------------------------------------- receive
 
-  receive(ifc: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean, frameCauseId: number | undefined): void {
+  /** `checksumVerified`: the device vouched for the transport checksum (see Ipv4Datagram). */
+  receive(ifc: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean, frameCauseId: number | undefined, checksumVerified = false): void {
     const s = this.stack;
     const c = s.counters;
     this.rxPackets.value++;
@@ -218,7 +219,7 @@ export class Ipv4Layer {
       });
       return;
     }
-    this.deliver(new UnfragmentedDatagram(src, dst, protocol, ttl, v.dscp, v.ecn, v.identification, payload, id, ifc.name, frame, offset, hl, linkBroadcast, ipBroadcast));
+    this.deliver(new UnfragmentedDatagram(src, dst, protocol, ttl, v.dscp, v.ecn, v.identification, payload, id, ifc.name, frame, offset, hl, linkBroadcast, ipBroadcast, checksumVerified));
   }
 
   /** Hands a whole datagram to its protocol, or answers protocol unreachable. */
@@ -298,7 +299,9 @@ export class Ipv4Layer {
       const frame = this.frames.alloc(ETHERNET_HEADER_LENGTH + total);
       writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
       emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payloadLength);
-      writer.writeInto(frame, ETHERNET_HEADER_LENGTH + hl);
+      // Only here may the transport checksum stay partial: the frame goes to the device unchanged.
+      // Loopback and fragmentation (below) materialise the payload with a complete checksum.
+      writer.writeInto(frame, ETHERNET_HEADER_LENGTH + hl, ifc.checksumOffload);
       this.txPackets.value++;
       // The notice's payload is a view of the frame (made only if ARP fails), which ARP keeps unchanged while it queues it.
       this.output(ifc, nextHop, dstMac, frame, id, new FramePayloadNotice(src, dst, protocol, frame, ETHERNET_HEADER_LENGTH + hl, id));
@@ -412,6 +415,7 @@ class UnfragmentedDatagram implements ReceivedDatagram {
     private readonly headerLength: number,
     readonly linkBroadcast: boolean,
     readonly ipBroadcast: boolean,
+    readonly checksumVerified: boolean,
   ) {}
   get header(): Uint8Array {
     return this.frame.subarray(this.headerOffset, this.headerOffset + this.headerLength);

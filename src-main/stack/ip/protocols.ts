@@ -15,6 +15,11 @@ export interface Ipv4Datagram {
   payload: Uint8Array; // transport header + data
   causeId: number; // probe event id of its arrival (ladder arrows)
   ifname: string;
+  /**
+   * The link vouched for the transport checksum (checksum offload, Linux's CHECKSUM_UNNECESSARY):
+   * the protocol need not verify it. Never set for reassembled or locally looped datagrams.
+   */
+  checksumVerified?: boolean;
 }
 
 /** An ICMP error that quotes one of our datagrams, routed to the protocol that sent it. */
@@ -56,8 +61,12 @@ export interface Ipv4SendRequest {
 /** Transport bytes written on demand into a buffer the IP layer owns. */
 export interface PayloadWriter {
   readonly length: number;
-  /** Writes exactly `length` bytes at `buf[off]`. */
-  writeInto(buf: Uint8Array, off: number): void;
+  /**
+   * Writes exactly `length` bytes at `buf[off]`. `checksumOffload`: the frame leaves through a
+   * device that finishes the transport checksum (Device.checksumOffload), so the writer may store
+   * only the pseudo-header sum there (CHECKSUM_PARTIAL). Without it the checksum must be complete.
+   */
+  writeInto(buf: Uint8Array, off: number, checksumOffload?: boolean): void;
 }
 
 /** The bytes of a send request's payload (a new array when it is a writer). */

@@ -13,6 +13,7 @@ import type { ProbeBus } from '@shared/model/probe';
 import { seq, seqAdd, seqDiff, type SeqNum } from '@shared/wire/seq';
 import { emitTcpInto, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '@shared/wire/tcp';
 import { ipv4ToString } from '@shared/wire/address';
+import { partialChecksum } from '@shared/wire/checksum';
 import type { IcmpErrorReport, Ipv4Datagram, Ipv4SendRequest, Ipv4SendResult, PayloadWriter } from '../ip/protocols';
 import type { PortTable } from '../ports';
 import type { CounterHandle } from '../counters';
@@ -63,8 +64,15 @@ class SegmentWriter implements PayloadWriter {
   src = 0;
   dst = 0;
   length = 0;
-  writeInto(buf: Uint8Array, off: number): void {
-    emitTcpInto(buf, off, this.segment!, this.src, this.dst);
+  private readonly partial = { checksum: 0 };
+  writeInto(buf: Uint8Array, off: number, checksumOffload = false): void {
+    if (checksumOffload) {
+      // The device finishes the checksum (CHECKSUM_PARTIAL): only the pseudo-header sum goes in.
+      this.partial.checksum = partialChecksum(this.src, this.dst, IPPROTO_TCP, this.length);
+      emitTcpInto(buf, off, this.segment!, this.src, this.dst, this.partial);
+    } else {
+      emitTcpInto(buf, off, this.segment!, this.src, this.dst);
+    }
   }
 }
 
@@ -196,7 +204,8 @@ export class TcpLayer {
     const h = this.host;
     const bytes = d.payload;
     if (bytes.length < 20) return this.dropSeg('truncated', d.causeId);
-    if (!verifyTcpChecksum(bytes, d.src, d.dst)) return this.dropSeg('bad-checksum', d.causeId);
+    // Skipped only when the link vouched for the checksum (checksum offload, off by default).
+    if (d.checksumVerified !== true && !verifyTcpChecksum(bytes, d.src, d.dst)) return this.dropSeg('bad-checksum', d.causeId);
     let seg: TcpSegment;
     try {
       seg = parseTcp(bytes, 0, bytes.length);
