@@ -4,7 +4,7 @@
  * (RFC 7413, also its experimental form 254/0xF989, RFC 6994). Flags ECE/CWR (RFC 3168) and AE
  * (the former NS bit, reused by Accurate ECN).
  */
-import { internetChecksum, pseudoHeaderSum } from './checksum';
+import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum';
 import { WireError, malformedError, shortError, truncatedError } from './errors';
 import { IPPROTO_TCP } from './ipv4';
 import { ipProtocols, recordError, tcpPorts } from './registry';
@@ -405,7 +405,10 @@ export function emitTcpInto(buf: Uint8Array, off: number, repr: TcpEmitInput, sr
   for (const o of repr.options ?? NO_OPTIONS) p += emitOption(buf, p, o);
   while (p < off + hl) buf[p++] = TCPOPT_EOL;
   buf.set(payload, off + hl);
-  const ck = opts?.checksum ?? internetChecksum(buf, off, len, pseudoHeaderSum(srcIp, dstIp, IPPROTO_TCP, len));
+  // Header and payload summed apart: the payload from the caller's own array, which the long-run
+  // sum takes whole (no view of the frame per segment). The header length is a multiple of 4, so
+  // the payload's 16-bit words line up as in one pass over the segment (RFC 1071 §2 (B)).
+  const ck = opts?.checksum ?? ~onesComplementSum(payload, 0, payload.length, onesComplementSum(buf, off, hl, pseudoHeaderSum(srcIp, dstIp, IPPROTO_TCP, len))) & 0xffff;
   buf[off + 16] = ck >>> 8;
   buf[off + 17] = ck;
   return len;
