@@ -5,6 +5,9 @@
  * blocks can be reported in the order RFC 2018 §4 asks.
  */
 
+/** From this length a contiguous peek() copies with slice() (shorter ones: new + set is as fast). */
+const PEEK_SLICE_MIN = 4096;
+
 export class ByteRing {
   /** Allocated on first write, so idle, listening and TIME-WAIT connections cost no buffer memory. */
   private store: Uint8Array | null = null;
@@ -68,9 +71,12 @@ export class ByteRing {
 
   /** Copies `length` bytes starting `offset` bytes after the head. */
   peek(offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
     const cap = this.capacity;
     let pos = (this.head + offset) % cap;
+    // A long contiguous run (what recv() takes in a bulk transfer): slice() copies into a new
+    // buffer without zero-filling it first, as new Uint8Array(n) + set() does (~2× at 64 KiB).
+    if (length >= PEEK_SLICE_MIN && pos + length <= cap) return this.buf.slice(pos, pos + length);
+    const out = new Uint8Array(length);
     let dst = 0;
     while (dst < length) {
       const n = Math.min(length - dst, cap - pos);
