@@ -12,6 +12,11 @@ import { startServices } from '../../src-main/stack/services';
 import { TcpSocket } from '../../src-main/stack/tcp/socket';
 import { generatedSha256, runTcpClient } from '../../src-main/stack/tcp/services';
 import { flushMicrotasks } from './simnet';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConnect, runTcpClientCli } from '../../src-main/cli/tcp-client';
+import type { CliIo } from '../../src-main/cli/command';
 
 function pair(seed = 1, loss = 0) {
   const clock = new ManualClock(0);
@@ -39,6 +44,29 @@ async function settle<T>(clock: ManualClock, p: Promise<T>, limitMs = 600_000): 
     const at = clock.nextTimerAt();
     if (at === undefined || at > end) break;
     clock.advanceTo(at);
+  }
+  if (err) throw err;
+  if (!done) throw new Error('not settled');
+  return v as T;
+}
+
+/** As settle(), but lets real I/O (the --recv file stream) finish when no simulated timer is due. */
+async function settleWithIo<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  let v: T | undefined;
+  let err: unknown = null;
+  p.then(
+    (x) => ((done = true), (v = x)),
+    (e) => ((done = true), (err = e)),
+  );
+  for (let idle = 0; !done && idle < 200; ) {
+    await flushMicrotasks();
+    if (done) break;
+    const at = clock.nextTimerAt();
+    if (at === undefined || at > 600_000) {
+      idle++;
+      await new Promise((r) => setTimeout(r, 5));
+    } else clock.advanceTo(at);
   }
   if (err) throw err;
   if (!done) throw new Error('not settled');
@@ -112,5 +140,36 @@ describe('TCP services', () => {
   it('the client reports ECONNREFUSED for a closed port', async () => {
     const { clock, a } = pair();
     await expect(settle(clock, runTcpClient(a, { host: '192.0.2.2', port: 4444 }))).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('the --connect client: --send FILE through echo, --recv FILE written whole, summary printed; usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcplab-client-'));
+    try {
+      const { clock, a, b } = pair(3, 0.01);
+      startServices(b, ['echo']);
+      const input = join(dir, 'in.bin');
+      const output = join(dir, 'out.bin');
+      const data = new Uint8Array(150_000).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+      writeFileSync(input, data);
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (t: string) => ((stdout += t), true) }, stderr: { write: (t: string) => ((stderr += t), true) }, stdin: process.stdin } as unknown as CliIo;
+      let stopped = false;
+      const code = await settleWithIo(clock, runTcpClientCli({ stack: a, stop: async () => void (stopped = true) }, { options: { connect: '192.0.2.2:7', send: input, recv: output }, positionals: [] }, io));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stopped).toBe(true);
+      const sha = createHash('sha256').update(data).digest('hex');
+      expect(stdout).toMatch(/sent 150000 received 150000 bytes/);
+      expect(stdout).toContain(`received sha256 ${sha}`);
+      expect(createHash('sha256').update(readFileSync(output)).digest('hex')).toBe(sha);
+      expect(existsSync(`${output}.partial`)).toBe(false);
+      expect(parseConnect({ options: { connect: '192.0.2.2:80', send: '1000' }, positionals: [] }).send).toEqual({ count: 1000 });
+      expect(() => parseConnect({ options: { connect: 'example.org:80' }, positionals: [] })).toThrow(/HOST:PORT/);
+      expect(() => parseConnect({ options: { connect: '192.0.2.2:0' }, positionals: [] })).toThrow(/HOST:PORT/);
+      expect(() => parseConnect({ options: { connect: '192.0.2.2:80', send: join(dir, 'missing') }, positionals: [] })).toThrow(/--send: cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

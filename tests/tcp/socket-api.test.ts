@@ -268,6 +268,34 @@ describe('socket API', () => {
   });
 });
 
+describe('Duplex adapter errors', () => {
+  it('a reset connection destroys the Duplex with the errno (ECONNRESET)', async () => {
+    const net = new SimNet(13, { delayMs: 2 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 88);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 88));
+    const peer = await settle(net, acc);
+    const d = toDuplex(cli);
+    let error: (Error & { code?: string }) | null = null;
+    d.on('error', (e) => (error = e));
+    d.resume();
+    peer.setsockopt('SO_LINGER', { onoff: true, linger: 0 });
+    await peer.close();
+    for (let i = 0; i < 20 && !error; i++) {
+      await net.runUntil(() => false, net.clock.now() + 10);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(error).not.toBeNull();
+    expect(error!.code).toBe('ECONNRESET');
+    expect(d.destroyed).toBe(true);
+  });
+});
+
 describe('TIME-WAIT reuse (RFC 1122 §4.2.2.13, RFC 6191) through the layer', () => {
   /** The server closes first (its side in TIME-WAIT); the client comes back from the same port. */
   async function reconnect(seed: number, timestamps: boolean): Promise<{ reopened: number; ms: number; state: string; got: string }> {

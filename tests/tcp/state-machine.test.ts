@@ -802,4 +802,29 @@ describe('two endpoints back to back (simultaneous open and close, §3.5 Figure 
     q.clock.advanceTo(60_000);
     expect([q.a.state, q.b.state]).toEqual(['CLOSED', 'CLOSED']);
   });
+  it('half-open after a reboot (§3.5.2 Figure 11 with RFC 5961): the new SYN gets a challenge ACK, whose RST <SEQ=SEG.ACK> resets the old connection', () => {
+    const p = backToBack();
+    p.b.listen(() => seq(900_000));
+    p.a.connect(seq(1000));
+    p.flush();
+    expect(p.b.state).toBe('ESTABLISHED');
+    // A crashed and comes back: a new TCB for the same four-tuple, another ISN.
+    const a2 = new TcpConnection(p.a.endpoints, { clock: p.clock, output: (s) => p.toB.push(s) }, PLAIN);
+    a2.connect(seq(400_000));
+    const syn = p.toB.splice(0);
+    expect(syn.map((s) => s.flags)).toEqual([TCP_SYN]);
+    p.b.handleSegment(syn[0]!);
+    const ack = p.toA.splice(0);
+    expect(ack.map((s) => s.flags)).toEqual([TCP_ACK]); // challenge ACK, not a reset (RFC 5961 §4.2)
+    expect(p.b.state).toBe('ESTABLISHED');
+    a2.handleSegment(ack[0]!);
+    const rst = p.toB.splice(0);
+    expect(rst.map((s) => s.flags)).toEqual([TCP_RST]); // §3.10.7.3: an ACK of nothing we sent
+    expect(rst[0]!.seq).toBe(ack[0]!.ack);
+    expect(a2.state).toBe('SYN-SENT');
+    p.b.handleSegment(rst[0]!); // SEG.SEQ = RCV.NXT exactly
+    expect(p.b.state).toBe('CLOSED');
+    expect(p.b.error).toBe('ECONNRESET');
+  });
 });
+
