@@ -114,6 +114,32 @@ describe('backlog and SYN flood', () => {
     expect(conn.tsOk && conn.sackOk && conn.wsOk).toBe(true);
   });
 
+  it('a cookie connection never sends a TSval older than its cookie SYN,ACK (the peer would drop it by PAWS)', async () => {
+    const paws: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const net = new SimNet(seed, { delayMs: 1 });
+      net.probes.subscribe((e) => {
+        if (e.kind === 'drop' && e.data.reason === 'paws') paws.push(`seed ${seed}: ${e.subject} t=${e.t}`);
+      });
+      const a = net.addHost(A);
+      const b = net.addHost(B, { synCookies: 2 }); // always cookies
+      const srv = b.socket();
+      srv.bind(0, 80);
+      srv.listen(4);
+      // Start at various points of the 64 ms slot the cookie TSval's low 6 bits overwrite.
+      await net.runUntil(() => false, seed * 7);
+      const c = a.socket();
+      const acc = srv.accept();
+      await run(net, c.connect(B, 80));
+      const p = await run(net, acc);
+      expect(b.counters.get('tcp.syncookies.ok')).toBe(1);
+      await run(net, p.send(new Uint8Array(3000).fill(seed)));
+      let got = 0;
+      while (got < 3000) got += (await run(net, c.recv())).length;
+      expect(p.connection!.stats.retransmits, `seed ${seed}`).toBe(0);
+    }
+    expect(paws).toEqual([]);
+  });
   it('a forged cookie ACK is answered with RST and creates nothing', () => {
     const net = new SimNet(4);
     const b = net.addHost(B);

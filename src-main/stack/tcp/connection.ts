@@ -414,7 +414,8 @@ export class TcpConnection {
     seq: SeqNum;
   }): void {
     this.passiveOpen = true;
-    this.tsOffset = 0; // our cookie SYN,ACK carried TSval = clock ms; later TSvals must not go backwards (PAWS)
+    // Our TSvals keep the host pair's offset (env.tsOffset), which the cookie SYN,ACK's TSval used
+    // too, never ahead of the clock (layer.ts sendCookieSynAck): later TSvals do not go backwards.
     this.initSend(p.iss);
     this.sndUna = seqAdd(p.iss, 1);
     this.sndNxt = this.sndUna;

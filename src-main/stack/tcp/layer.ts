@@ -328,7 +328,13 @@ export class TcpLayer {
       // Without state, window scale and SACK survive only inside our timestamp (RFC 4987 §3.6 notes the loss otherwise).
       const wsBits = ws === null || cfg.windowScaling === false ? 15 : ws;
       const sackBit = sackOk && cfg.sack !== false ? 1 : 0;
-      const tsval = ((Math.floor(now) & ~0x3f) | (sackBit << 5) | wsBits) >>> 0;
+      // The connection's TSvals will be clock + the host pair's offset (createConnection). The low
+      // 6 bits carry the options, so the cookie TSval may not run ahead of that clock: a later TSval
+      // smaller than the peer's TS.Recent would be dropped by its PAWS (Linux cookie_init_timestamp
+      // steps back one 64-tick slot the same way).
+      const tsNow = (Math.floor(now) + this.isn.tsOffset(e.localAddr, e.remoteAddr)) >>> 0;
+      let tsval = ((tsNow & ~0x3f) | (sackBit << 5) | wsBits) >>> 0;
+      if (((tsval - tsNow) | 0) > 0) tsval = ((((tsNow & ~0x3f) - 0x40) | (sackBit << 5) | wsBits) >>> 0);
       if (sackBit) opts.push({ kind: 'sack-permitted' });
       opts.push({ kind: 'timestamps', tsval, tsecr: ts!.tsval });
       if (wsBits !== 15) opts.push({ kind: 'nop' }, { kind: 'wscale', shift: this.shiftFor(cfg) });
