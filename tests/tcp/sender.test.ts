@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seqAdd } from '@shared/wire/seq';
-import { Harness, PLAIN, TCP_ACK, TCP_FIN, bytes, lseq, rseq } from './harness';
+import { Harness, PLAIN, TCP_ACK, TCP_FIN, TCP_SYN, bytes, lseq, rseq } from './harness';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
 
 const CFG: Partial<TcpConfig> = { ...PLAIN, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10 };
@@ -75,6 +75,45 @@ describe('sender SWS avoidance (RFC 9293 §3.8.6.2.1)', () => {
 });
 
 describe('retransmission timeout (RFC 6298)', () => {
+  it('a handshake that needed a retransmission and gave no RTT sample starts data with a 3 s RTO (RFC 6298 §5.7)', () => {
+    for (const side of ['active', 'passive'] as const) {
+      const h = new Harness(CFG); // no timestamps: Karn leaves the handshake without a sample
+      if (side === 'active') {
+        h.conn.connect(lseq(-1));
+        h.take();
+        h.at(1000); // the SYN is retransmitted
+        expect(h.one().flags).toBe(TCP_SYN);
+        h.at(1100);
+        h.recv({ flags: TCP_SYN | TCP_ACK, seq: rseq(-1), ack: lseq(0) });
+      } else {
+        h.conn.listen(() => lseq(-1));
+        h.recv({ flags: TCP_SYN, seq: rseq(-1) });
+        h.take();
+        h.at(1000); // the SYN,ACK is retransmitted
+        expect(h.one().flags).toBe(TCP_SYN | TCP_ACK);
+        h.at(1100);
+        h.recv({ seq: rseq(0), ack: lseq(0) });
+      }
+      h.take();
+      expect(h.conn.state, side).toBe('ESTABLISHED');
+      expect(h.conn.rtt.srtt).toBeNull();
+      h.conn.write(bytes(100));
+      h.take();
+      h.at(1100 + 2999);
+      h.none();
+      h.at(1100 + 3000);
+      expect(h.one().seq, side).toBe(lseq(0));
+    }
+  });
+  it('a handshake without retransmission keeps the 1 s initial RTO until a sample (RFC 6298 §2.1)', () => {
+    const h = new Harness({ ...CFG, initialRtoMs: 1000 });
+    h.conn.connect(lseq(-1));
+    h.take();
+    h.recv({ flags: TCP_SYN | TCP_ACK, seq: rseq(-1), ack: lseq(0) }); // at 0 ms: a 0 ms sample
+    h.take();
+    expect(h.conn.rtt.srtt).toBe(0);
+    expect(h.conn.rtt.rto).toBe(200);
+  });
   it('data retransmissions back off exponentially (RFC 6298 §5.5) from the 200 ms minimum', () => {
     const h = est();
     h.conn.write(bytes(100));

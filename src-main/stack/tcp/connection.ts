@@ -829,6 +829,7 @@ export class TcpConnection {
       }
       this.cc.init(this.effectiveMss(), now);
       this.probeCc('init');
+      this.handshakeRtoFallback();
     }
     if (!this.processAck(seg, now)) return;
     if (this.state === 'CLOSED') return;
@@ -1709,8 +1710,14 @@ export class TcpConnection {
 
   private onEstablished(): void {
     this.lastReceiveAt = this.now();
+    this.handshakeRtoFallback();
     if (this.config.keepAlive) this.startTimer('keepalive', this.config.keepIdleMs);
     this.events.established?.();
+  }
+
+  /** RFC 6298 §5.7: a handshake that needed a retransmission and gave no RTT sample → RTO 3 s. */
+  private handshakeRtoFallback(): void {
+    if (this.stats.rtoExpirations > 0 && this.rtt.srtt === null) this.rtt.handshakeFallback(3000);
   }
 
   /** Turns keep-alive on or off (SO_KEEPALIVE) on an open connection. */

@@ -58,6 +58,16 @@ export class RtoEstimator {
     if (this.rto < this.opts.maxRtoMs) this.backoffs++;
   }
 
+  /**
+   * RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and the handshake gave no RTT sample, so data
+   * starts with the RTO re-initialised to 3 s (Linux TCP_TIMEOUT_FALLBACK) rather than 1 s.
+   */
+  handshakeFallback(ms = 3000): void {
+    if (this.srtt !== null) return;
+    this.base = Math.min(this.opts.maxRtoMs, Math.max(this.opts.minRtoMs, ms));
+    this.backoffs = 0;
+  }
+
   resetBackoff(): void {
     this.backoffs = 0;
   }
