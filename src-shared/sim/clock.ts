@@ -22,6 +22,13 @@ export interface Clock {
   /** setTimer with a position from reserveOrder(): it fires as if it had been set back then. */
   setTimerInOrder?(atMs: number, order: number, callback: () => void): TimerHandle;
   /**
+   * Optional, for the same queues: true if a timer (atMs, order) would fire next, right now —
+   * inside a run of due timers (ManualClock.advanceTo), due by that run's target, and before every
+   * pending timer. The clock's time is then moved to atMs and the caller runs the entry itself,
+   * without a timer: the same order as arming it, with no timer object and heap push per entry.
+   */
+  tryFireInOrder?(atMs: number, order: number): boolean;
+  /**
    * True when cancelling a timer costs more than letting it fire and do nothing (RealClock: a
    * clearTimeout and a new setTimeout per restart). A caller that stops and restarts a timer very
    * often may then leave it armed. Never true for ManualClock: there every armed timer shows in
@@ -52,6 +59,8 @@ export class ManualClock implements Clock {
   private live = 0;
   /** Cancelled timers still in the heap (they leave it when they reach the top, or by compact()). */
   private cancelledInHeap = 0;
+  /** Inside advanceTo: its target (for tryFireInOrder); -Infinity outside. */
+  private firingUntil = Number.NEGATIVE_INFINITY;
 
   constructor(startMs = 0) {
     this.current = startMs;
@@ -121,17 +130,32 @@ export class ManualClock implements Clock {
 
   /** Fires every timer due at or before `targetMs` in time order, then sets the time to it. */
   advanceTo(targetMs: number): void {
-    for (;;) {
-      this.dropCancelledTop();
-      const top = this.heap[0];
-      if (!top || top.at > targetMs) break;
-      this.pop();
-      top.cancelled = true;
-      this.live--;
-      this.current = Math.max(this.current, top.at);
-      top.callback();
+    const outer = this.firingUntil;
+    this.firingUntil = targetMs;
+    try {
+      for (;;) {
+        this.dropCancelledTop();
+        const top = this.heap[0];
+        if (!top || top.at > targetMs) break;
+        this.pop();
+        top.cancelled = true;
+        this.live--;
+        this.current = Math.max(this.current, top.at);
+        top.callback();
+      }
+    } finally {
+      this.firingUntil = outer;
     }
     this.current = Math.max(this.current, targetMs);
+  }
+
+  tryFireInOrder(atMs: number, order: number): boolean {
+    if (atMs > this.firingUntil) return false;
+    this.dropCancelledTop();
+    const top = this.heap[0];
+    if (top !== undefined && (top.at < atMs || (top.at === atMs && top.seq < order))) return false;
+    if (atMs > this.current) this.current = atMs;
+    return true;
   }
 
   advanceBy(deltaMs: number): void {
