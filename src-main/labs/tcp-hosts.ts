@@ -16,8 +16,12 @@ import type { LabWorld } from './world';
 export { ADDR_A, ADDR_B };
 export { Firewall, type FrameFilter } from './firewall';
 
-/** Lab TCP defaults: Linux-like, but RFC 5681's initial window (the textbook figures use it). */
-export const LAB_TCP_DEFAULTS: Partial<TcpConfig> = { initialWindow: 'rfc5681' };
+/**
+ * Lab TCP defaults: Linux-like, but RFC 5681's initial window and classic loss detection — fast
+ * retransmit on three duplicate ACKs (RFC 5681/6582) and RFC 6675 IsLost with SACK, no RACK-TLP
+ * (RFC 8985): the textbook figures the labs follow use them, and their recorded runs stay the same.
+ */
+export const LAB_TCP_DEFAULTS: Partial<TcpConfig> = { initialWindow: 'rfc5681', rack: false };
 
 /** The stack's TCP layer, created on first use if the stack has none yet. */
 export function tcpLayerOf(stack: Stack, config: Partial<TcpConfig> = {}): TcpLayer {

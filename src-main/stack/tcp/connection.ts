@@ -14,7 +14,8 @@ import type { Clock, TimerHandle } from '@shared/sim/clock';
 import type { ProbeBus, ProbeValue } from '@shared/model/probe';
 import { seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '@shared/wire/seq';
 import { createCongestionControl, type CongestionControl, type CongestionName } from './congestion';
-import { SackScoreboard, type SackBlock } from './congestion/scoreboard';
+import { SackScoreboard, type SackBlock, type SackUpdate } from './congestion/scoreboard';
+import { RackTlp, type RackLoss } from './congestion/rack';
 import { CongestionProbe, type CongestionCause } from './congestion/probes';
 import { Assembler, ByteRing } from './buffers';
 import { RtoEstimator } from './rtt';
@@ -51,7 +52,11 @@ export type TcpState =
 
 export type TcpErrno = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ENOTCONN' | 'ECONNABORTED';
 
-export type TimerName = 'rto' | 'persist' | 'keepalive' | 'delack' | 'time-wait' | 'fin-wait-2';
+/**
+ * 'rack-reorder' is RACK's reordering timer (RFC 8985 §6.3) and 'tlp' the tail loss probe timer
+ * (§7.2); Linux runs both in the retransmission timer's slot, and the ladder draws them in the RTO lane.
+ */
+export type TimerName = 'rto' | 'persist' | 'keepalive' | 'delack' | 'time-wait' | 'fin-wait-2' | 'rack-reorder' | 'tlp';
 
 export interface TcpConfig {
   /** MSS we advertise: interface MTU − 40 (RFC 9293 §3.7.1, RFC 6691). */
@@ -91,6 +96,12 @@ export interface TcpConfig {
   maxOutOfOrderRanges: number;
   /** Duplicate-ACK threshold for fast retransmit (RFC 5681 §3.2: 3). */
   dupThresh: number;
+  /**
+   * RACK-TLP loss detection (RFC 8985; congestion/rack.ts) on SACK connections, like Linux
+   * net.ipv4.tcp_recovery = 1: losses by time instead of DupThresh, the reordering timer and tail
+   * loss probes. Off: RFC 5681/6582 fast retransmit on DupThresh duplicate ACKs and RFC 6675 IsLost.
+   */
+  rack: boolean;
   /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
   challengeAckLimit: number;
   /**
@@ -126,6 +137,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   initialWindow: 'rfc6928',
   maxOutOfOrderRanges: 32,
   dupThresh: 3,
+  rack: true,
   challengeAckLimit: 1000,
   // Linux's default: never ask (a SYN with ECE+CWR could meet a broken middlebox), but say yes
   // to a peer that asks, so a Linux peer with tcp_ecn=1 (or a lab) gets ECN end to end.
@@ -173,6 +185,9 @@ export interface TcpConnectionEnv {
 
 /** One shared, immutable NOP option (options are only read once built). */
 const NOP_OPTION: TcpOption = Object.freeze({ kind: 'nop' as const });
+
+/** RFC 8985 §7.2 WCDelAckT: the worst-case delayed-ACK time a one-segment flight adds to the PTO (200 ms). */
+const TLP_MAX_ACK_DELAY_MS = 200;
 
 /** With deferAck, still ACK at once once this much is unacknowledged (Linux's GRO limit is 64 KiB). */
 const DEFERRED_ACK_MAX_BYTES = 64 * 1024;
@@ -250,6 +265,8 @@ export class TcpConnection {
    * NextSeg. Created when SACK is negotiated; reset after an RTO.
    */
   private scoreboard: SackScoreboard | null = null;
+  /** RACK-TLP state (congestion/rack.ts): created with the first data sent when `config.rack` and SACK are on. */
+  rack: RackTlp | null = null;
   /** Publishes congestion-state changes (created when someone listens). */
   private ccProbe: CongestionProbe | null = null;
   private persistBackoffs = 0;
@@ -265,6 +282,11 @@ export class TcpConnection {
     fastRetransmits: 0,
     /** Retransmissions found lost again during SACK recovery and resent without an RTO. */
     lostRetransmits: 0,
+    /** Segments RACK marked lost (RFC 8985 §6.2 step 5). */
+    rackLost: 0,
+    /** Tail loss probes sent (RFC 8985 §7.3), and those that repaired a loss (§7.4). */
+    tlpProbes: 0,
+    tlpRecoveries: 0,
     rtoExpirations: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
@@ -908,22 +930,26 @@ export class TcpConnection {
     const window = seg.window << this.sndShift;
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
     // RFC 6675 §5 Update(): SACK blocks and the cumulative ACK go to the scoreboard first.
-    const newlySacked = this.updateScoreboard(seg);
-    if (seqGt(ack, this.sndUna)) {
+    const sackUpdate = this.updateScoreboard(seg);
+    const newlySacked = sackUpdate ? sackUpdate.newlySackedBytes : 0;
+    const advanced = seqGt(ack, this.sndUna);
+    const pureDupAck = ack === this.sndUna && outstanding && seg.payload.length === 0 && !(seg.flags & (TCP_SYN | TCP_FIN)) && window === this.sndWnd;
+    if (advanced) {
       this.ackAdvance(seg, ack);
     } else if (
       ack === this.sndUna &&
       outstanding &&
       !this.timers.has('persist') &&
       // RFC 5681 §2 "duplicate acknowledgment" (a)-(e), or RFC 6675 §2: an ACK that SACKs new data.
-      ((seg.payload.length === 0 && !(seg.flags & (TCP_SYN | TCP_FIN)) && window === this.sndWnd) || newlySacked > 0)
+      (pureDupAck || newlySacked > 0)
     ) {
       this.onDupAck(now);
       this.probeCc('dup-ack');
     } else if (newlySacked > 0) {
       this.probeCc('sack');
     }
-    if (!this.inRecovery && this.recover !== null && seqLt(this.sndUna, this.recover)) this.retransmitLostAfterRto();
+    if (this.rack) this.rackOnAck(seg, now, sackUpdate, pureDupAck);
+    else if (!this.inRecovery && this.recover !== null && seqLt(this.sndUna, this.recover)) this.retransmitLostAfterRto();
     if (this.ecnOk && seg.flags & TCP_ECE) this.onEcnEcho(ack, now);
     // Window update (§3.10.7.4): if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
@@ -965,6 +991,8 @@ export class TcpConnection {
     }
     this.trySend();
     this.afterSendCheckTimers();
+    // RFC 8985 §7.2: (re)start the probe timer on an ACK that acknowledges new data.
+    if (this.rack && advanced) this.scheduleTlp();
     return true;
   }
 
@@ -1011,6 +1039,7 @@ export class TcpConnection {
       if (this.inRecovery) {
         if (seqGe(ack, this.recoveryPoint)) {
           this.inRecovery = false;
+          this.rack?.onRecoveryExit();
           this.cc.onExitRecovery({ now, flightSize: this.flightSize(), mss });
           this.probeCc('exit-recovery');
         } else {
@@ -1054,6 +1083,11 @@ export class TcpConnection {
     const mss = this.effectiveMss();
     if (this.inRecovery) {
       this.cc.onDupAck({ now, mss, inRecovery: true });
+      return;
+    }
+    // RFC 8985 §6.2: with RACK, time decides what is lost (rackOnAck), not the count of duplicates.
+    if (this.rack) {
+      this.cc.onDupAck({ now, mss, inRecovery: false });
       return;
     }
     // RFC 6675 §5: with SACK, recovery starts once IsLost(HighACK + 1) says so, even before 3 duplicates.
@@ -1149,17 +1183,200 @@ export class TcpConnection {
   /** End of the last segment retransmitLostAfterRto sent (one resend per hole). */
   private lossResentTo: SeqNum | null = null;
 
+  // ---- RACK-TLP (RFC 8985 via congestion/rack.ts) ----
+
+  /** The RACK-TLP state when it is on for this connection (config.rack and SACK negotiated). */
+  private rackState(): RackTlp | null {
+    if (!this.rack && this.config.rack && this.sackOk && this.synAcked) {
+      this.rack = new RackTlp();
+      this.rack.reset(this.sndUna);
+    }
+    return this.rack;
+  }
+
+  /** In fast recovery, or recovering from an RTO until SND.UNA passes what was outstanding then. */
+  private recovering(): boolean {
+    return this.inRecovery || (this.recover !== null && seqLt(this.sndUna, this.recover));
+  }
+
+  /**
+   * RFC 8985 §6.2 on an ACK: RACK state from what it delivered (steps 1–4), loss detection
+   * (step 5) with the reordering timer (§6.3), and the probe episode (§7.4).
+   */
+  private rackOnAck(seg: TcpSegment, now: number, sack: (SackUpdate & { blocks: SackBlock[] }) | null, pureDupAck: boolean): void {
+    const rack = this.rack!;
+    const blocks = sack ? (sack.dsack ? sack.blocks.slice(1) : sack.blocks) : [];
+    const ts = this.tsOk ? findTimestamps(seg.options) : null;
+    const canLose = rack.onAck({
+      now,
+      ack: seg.ack,
+      blocks,
+      dsack: sack?.dsack ?? false,
+      tsEchoMs: ts && ts.tsecr !== 0 ? ((ts.tsecr - this.tsOffset) >>> 0) : null,
+      minRttMs: this.rtt.minRtt,
+      srttMs: this.rtt.srtt,
+      sndMax: this.sndMax,
+      inRecovery: this.recovering(),
+      dupThresh: this.config.dupThresh,
+    });
+    // §7.4: did a probe retransmission repair a loss the ACKs would otherwise hide?
+    if (rack.tlpEndSeq !== null) {
+      const verdict = rack.tlpOnAck({ ack: seg.ack, dsackBlock: sack?.dsack ? sack.blocks[0]! : null, otherSack: blocks.length > 0, dupAck: pureDupAck });
+      if (verdict === 'repaired') {
+        this.stats.tlpRecoveries = rack.tlpRecoveries;
+        this.probe('tlp-recovery', { tlpEndSeq: seg.ack });
+        if (!this.recovering()) {
+          // One loss repaired by the probe: reduce cwnd once, as for a fast retransmit (Linux tcp_process_tlp_ack).
+          this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'fast-retransmit', sack: true });
+          this.ecnReduced();
+          this.probeCc('tlp-recovery');
+        }
+      }
+    }
+    if (canLose || rack.lostBytes > 0 || this.timers.has('rack-reorder')) this.rackDetect(now, false);
+  }
+
+  /** RACK_detect_loss_and_arm_timer (§6.2 step 5, §6.3); starts recovery for what it finds lost. */
+  private rackDetect(now: number, byTimer: boolean): void {
+    const rack = this.rack!;
+    const { lost, timeoutMs } = rack.detectLoss(now);
+    if (timeoutMs > 0) this.startTimer('rack-reorder', timeoutMs);
+    else if (this.timers.has('rack-reorder')) this.stopTimer('rack-reorder');
+    if (lost.length > 0) this.rackLossesFound(lost, byTimer);
+  }
+
+  /**
+   * RACK marked segments lost: a 'rack-loss' probe event (the cause of their retransmissions on
+   * the ladder) and, unless already recovering, fast recovery (RFC 8985 §6.2, RFC 6675 §5 with
+   * RACK's marks as IsLost; RFC 6582 `recover` still bars a new one inside an RTO's recovery).
+   * trySend retransmits the lost segments first.
+   */
+  private rackLossesFound(lost: RackLoss[], byTimer: boolean): void {
+    const rack = this.rack!;
+    this.stats.rackLost = rack.lostSegments;
+    this.stats.lostRetransmits = rack.lostRetransmissions;
+    let bytes = 0;
+    let retransmissions = 0;
+    for (const l of lost) {
+      bytes += l.len;
+      if (l.retransmission) retransmissions++;
+    }
+    const id = this.probe('rack-loss', {
+      seq: lost[0]!.seq,
+      len: bytes,
+      ranges: lost.length,
+      retransmissions,
+      byTimer,
+      rackRttMs: rack.rackRtt,
+      reoWndMs: rack.reoWnd,
+    });
+    rack.tagLossCause(id);
+    if (!this.recovering()) {
+      const now = this.now();
+      this.inRecovery = true;
+      this.recoveryPoint = this.sndMax;
+      this.recover = this.sndMax;
+      this.stats.fastRetransmits++;
+      this.stopTimer('tlp');
+      rack.tlpEndSeq = null; // the recovery's reduction answers any loss a probe repaired (Linux tcp_init_cwnd_reduction)
+      this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'fast-retransmit', sack: true });
+      this.ecnReduced();
+      this.probeCc('enter-recovery');
+      this.armRto(true);
+    }
+    // The first lost segment goes at once, whatever cwnd − pipe says: RFC 6675 §5 step 4.3 (the
+    // fast retransmit) and, for later marks, RFC 6937 PRR's "at least one" (Linux tcp_cwnd_reduction).
+    // Going back N after an RTO, only what it already resent.
+    const first = rack.firstLost(this.inRecovery ? undefined : this.sndNxt);
+    if (first) {
+      const cause = this.currentCause;
+      if (first.cause !== undefined) this.currentCause = first.cause;
+      this.retransmitAt(seq(first.seq), 'rack', Math.min(first.len, this.payloadMss()));
+      this.currentCause = cause;
+      this.probeCc('send');
+    }
+  }
+
+  /** The reordering timer fired (§6.3): look again with the time that has passed. */
+  private onRackReorderTimer(): void {
+    if (!this.rack || !SYNCHRONIZED_DATA_STATES.has(this.state) || seqDiff(this.sndMax, this.sndUna) <= 0) return;
+    this.rackDetect(this.now(), true);
+    this.trySend();
+  }
+
+  /**
+   * TLP scheduling (RFC 8985 §7.2): with data outstanding, nothing SACKed, no recovery and no
+   * probe of this episode outstanding, a probe goes after PTO unless an ACK comes first.
+   */
+  private scheduleTlp(): void {
+    const rack = this.rack;
+    if (!rack) return;
+    const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
+    const sb = this.scoreboard;
+    if (!outstanding || this.recovering() || rack.tlpEndSeq !== null || (sb !== null && sb.sackedBytes > 0) || this.timers.has('persist') || !SYNCHRONIZED_DATA_STATES.has(this.state)) {
+      if (this.timers.has('tlp')) this.stopTimer('tlp');
+      return;
+    }
+    const now = this.now();
+    const rtoAt = this.timers.get('rto') ?? now + this.rtt.rto;
+    const pto = RackTlp.pto({
+      srttMs: this.rtt.srtt,
+      oneSegmentInFlight: this.flightSize() <= this.effectiveMss(),
+      maxAckDelayMs: TLP_MAX_ACK_DELAY_MS,
+      rtoRemainingMs: rtoAt - now,
+    });
+    this.startTimer('tlp', pto);
+  }
+
+  /**
+   * The probe timeout (RFC 8985 §7.3): send one new segment if the receive window allows (cwnd
+   * does not limit a probe), else retransmit the last segment sent; then restart the RTO.
+   */
+  private onTlp(): void {
+    const rack = this.rack;
+    if (!rack || !SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
+    if (seqDiff(this.sndMax, this.sndUna) <= 0 || this.recovering() || rack.tlpEndSeq !== null) return;
+    if (this.scoreboard && this.scoreboard.sackedBytes > 0) return;
+    const unsent = this.sendBuffer.length - this.sentOffset();
+    const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq());
+    const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+    const id = this.probe('tlp-probe', { newData: unsent > 0 && wndRoom > 0, sndNxt: this.sndNxt, srttMs: this.rtt.srtt });
+    if (id !== undefined) this.currentCause = id;
+    if (unsent > 0 && wndRoom > 0 && this.sndNxt === this.sndMax) {
+      const len = Math.min(unsent, this.payloadMss(), wndRoom);
+      const withFin = finPending && len === unsent;
+      this.sendData(this.sndNxt, len, withFin, false);
+      this.sndNxt = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
+      this.sndMax = this.sndNxt;
+      this.scoreboard?.onSend(this.sndMax);
+      rack.onProbeSent(this.sndMax, false);
+    } else {
+      const mss = this.payloadMss();
+      const dataEnd = this.finSeq();
+      const lastData = seqLt(this.sndMax, dataEnd) ? this.sndMax : dataEnd;
+      const lastStart = rack.lastSegmentStart();
+      let start = seqAdd(lastData, -mss);
+      if (lastStart !== null && seqGt(seq(lastStart), start) && seqLt(seq(lastStart), lastData)) start = seq(lastStart);
+      if (seqLt(start, this.sndUna)) start = this.sndUna;
+      this.retransmitAt(start, 'tlp');
+      rack.onProbeSent(this.sndMax, true);
+    }
+    this.stats.tlpProbes = rack.tlpProbes;
+    this.probeCc('send');
+    this.armRto(true);
+  }
+
   // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
 
-  /** Feeds one ACK to the scoreboard; returns the bytes it newly SACKed. */
-  private updateScoreboard(seg: TcpSegment): number {
-    if (!this.sackOk || !this.synAcked) return 0;
+  /** Feeds one ACK to the scoreboard; returns what changed (null without SACK), with the ACK's blocks. */
+  private updateScoreboard(seg: TcpSegment): (SackUpdate & { blocks: SackBlock[] }) | null {
+    if (!this.sackOk || !this.synAcked) return null;
     const sb = this.ensureScoreboard();
     const blocks: SackBlock[] = [];
     for (const o of seg.options) if (o.kind === 'sack') for (const b of o.blocks) blocks.push({ left: b.left, right: b.right });
     const u = sb.update(seg.ack, blocks, this.sndMax);
-    this.stats.lostRetransmits = sb.lostRetransmissions;
-    return u.newlySackedBytes;
+    if (!this.rack) this.stats.lostRetransmits = sb.lostRetransmissions;
+    return { ...u, blocks };
   }
 
   private ensureScoreboard(): SackScoreboard {
@@ -1179,6 +1396,12 @@ export class TcpConnection {
     const outstanding = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
     const sb = this.scoreboard;
     if (!sb) return outstanding;
+    // RACK (RFC 8985 §6.2 with RFC 6675 SetPipe): un-SACKed bytes not marked lost; a retransmitted
+    // lost segment is in the network again once. Going back N after an RTO, only what was resent.
+    if (this.rack) {
+      if (outstanding <= 0) return 0;
+      return Math.max(0, outstanding - sb.sackedIn(this.sndUna, this.sndNxt) - this.rack.lostBelow(this.sndNxt));
+    }
     if (this.inRecovery) return sb.pipe();
     return outstanding > 0 ? Math.max(0, outstanding - sb.sackedIn(this.sndUna, this.sndNxt)) : 0;
   }
@@ -1249,6 +1472,7 @@ export class TcpConnection {
     if (!SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
     let guard = 0;
     let sent = false;
+    let sentNew = false;
     while (guard++ < 100_000) {
       const mss = this.payloadMss();
       // Limited transmit (RFC 3042): without SACK each of the first two duplicate ACKs lets one
@@ -1256,7 +1480,20 @@ export class TcpConnection {
       // reported, so RFC 6675 §5 step (3) sends by cwnd − pipe alone (adding both sent two per ACK).
       const limitedTransmit = !this.inRecovery && !this.scoreboard && this.dupAcks > 0 && this.dupAcks < this.config.dupThresh ? this.dupAcks * this.effectiveMss() : 0;
       const cwndRoom = this.cc.cwnd + limitedTransmit - this.pipe();
-      if (this.inRecovery && this.scoreboard && cwndRoom >= mss) {
+      if (this.rack && this.rack.lostBytes > 0 && cwndRoom >= mss) {
+        // RACK: segments marked lost go first, lowest first (RFC 8985 §6.2; RFC 6675 NextSeg rule 1
+        // with RACK's marks). Going back N after an RTO, only those it already resent (lost again).
+        const lost = this.rack.firstLost(this.inRecovery ? undefined : this.sndNxt);
+        if (lost) {
+          const cause = this.currentCause;
+          if (lost.cause !== undefined) this.currentCause = lost.cause;
+          this.retransmitAt(seq(lost.seq), 'rack', Math.min(lost.len, mss));
+          this.currentCause = cause;
+          sent = true;
+          continue;
+        }
+      }
+      if (this.inRecovery && this.scoreboard && !this.rack && cwndRoom >= mss) {
         // RFC 6675 §5 step (C): NextSeg() while cwnd − pipe ≥ 1 SMSS; rule 2 (new data) falls through.
         const unsentNow = Math.max(0, Math.min(this.sendBuffer.length - this.sentOffset(), seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt)));
         const next = this.scoreboard.nextSeg(unsentNow);
@@ -1304,6 +1541,7 @@ export class TcpConnection {
       if (seqGt(end, this.sndMax)) this.sndMax = end;
       this.scoreboard?.onSend(this.sndMax);
       sent = true;
+      sentNew = true;
       if (!this.timers.has('rto')) this.armRto();
       if (len === 0 && withFin) break;
     }
@@ -1312,6 +1550,8 @@ export class TcpConnection {
     // chart draws on top of each other.
     if (sent) this.probeCc('send');
     this.afterSendCheckTimers();
+    // RFC 8985 §7.2: (re)start the probe timer after sending new data.
+    if (sentNew && this.rack) this.scheduleTlp();
   }
 
   /** Persist timer when the peer's window is closed (§3.8.6.1); RTO when data is outstanding. */
@@ -1348,6 +1588,8 @@ export class TcpConnection {
       this.rttTiming = { end: seqAdd(start, len + (fin ? 1 : 0)), at: this.now() };
     }
     if (!retransmission) this.stats.bytesSent += len;
+    // RACK's per-segment transmit time (RFC 8985 §6.1 Segment.xmit_ts).
+    if (len > 0 || fin) this.rackState()?.onTransmit(start, len + (fin ? 1 : 0), this.now());
     // RFC 3168 §6.1.5/§6.1.4: ECT(0) on new data only — never on retransmissions, window probes or
     // pure ACKs; the first new data segment after a reduction carries CWR (§6.1.2).
     let ecn = ECN_NOT_ECT;
@@ -1767,6 +2009,8 @@ export class TcpConnection {
     this.stopTimer('keepalive');
     this.stopTimer('delack');
     this.stopTimer('fin-wait-2');
+    this.stopTimer('rack-reorder');
+    this.stopTimer('tlp');
     this.startTimer('time-wait', this.config.timeWaitMs);
     this.events.readable?.();
   }
@@ -1866,6 +2110,20 @@ export class TcpConnection {
   }
 
   private fire(name: TimerName): void {
+    if (name === 'rto') {
+      // A PTO capped at the RTO's deadline (RFC 8985 §7.2) goes first, as in Linux, where the
+      // probe runs in the retransmission timer's slot; it restarts the RTO when it sends.
+      const tlpAt = this.timers.get('tlp');
+      if (tlpAt !== undefined && tlpAt <= this.now()) {
+        this.fire('tlp');
+        const rtoAt = this.timers.get('rto');
+        if (rtoAt === undefined) return;
+        if (rtoAt > this.now()) {
+          if (!this.clockTimers.has('rto')) this.armClockTimer('rto', rtoAt);
+          return;
+        }
+      }
+    }
     this.timers.delete(name);
     const id = this.probe('timer-fire', { timer: name });
     this.currentCause = id;
@@ -1885,6 +2143,10 @@ export class TcpConnection {
       case 'fin-wait-2':
         this.toClosed('FIN-WAIT-2 timeout (orphan)', null);
         return;
+      case 'rack-reorder':
+        return this.onRackReorderTimer();
+      case 'tlp':
+        return this.onTlp();
     }
   }
 
@@ -1937,6 +2199,13 @@ export class TcpConnection {
     this.lossResentTo = null;
     if (this.retransmits === 1) this.scoreboard?.keepSackedAfterTimeout(this.sndUna, this.sndMax);
     else this.scoreboard?.reset(this.sndUna, this.sndMax);
+    if (this.rack) {
+      // Go-back-N resends everything un-SACKed: loss marks and the probe episode end (RFC 8985 §6.3, §7).
+      this.rack.onRto();
+      if (this.retransmits > 1) this.rack.forgetSacks();
+      this.stopTimer('rack-reorder');
+      this.stopTimer('tlp');
+    }
     this.probeCc('rto');
     this.rttTiming = null;
     this.rtt.backoff();
@@ -2043,7 +2312,7 @@ export class TcpConnection {
         pipe: this.sackOk ? this.pipe() : null,
         recoveryPoint: this.inRecovery ? this.recoveryPoint : null,
         sackedBytes: sb ? sb.sackedBytes : 0,
-        lostBytes: sb ? sb.lostBytes : 0,
+        lostBytes: this.rack ? this.rack.lostBytes : sb ? sb.lostBytes : 0,
       },
       this.currentCause,
       ALWAYS_PUBLISHED.has(cause),

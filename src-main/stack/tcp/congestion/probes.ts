@@ -25,6 +25,7 @@ export type CongestionCause =
   | 'partial-ack' // ACK inside recovery below the recovery point
   | 'exit-recovery' // recovery point ACKed
   | 'ecn' // ECN-Echo: reduction without retransmission (RFC 3168 §6.1.2)
+  | 'tlp-recovery' // a tail loss probe repaired a loss: reduction, no recovery (RFC 8985 §7.4)
   | 'rto' // retransmission timeout
   | 'sack' // the scoreboard changed (SACKed / lost bytes, pipe)
   | 'send' // pipe / flight size grew because data was sent

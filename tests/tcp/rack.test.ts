@@ -1,0 +1,266 @@
+/**
+ * RACK-TLP loss detection (RFC 8985) in the sender, driven at explicit times. The handshake takes
+ * 100 ms, so SRTT = min_RTT = 100 ms and the RTO is 300 ms; reo_wnd is min_RTT/4 = 25 ms.
+ * Offsets below are bytes after the first data byte; every segment is 1000 bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { seqDiff } from '@shared/wire/seq';
+import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
+import type { TcpConfig } from '../../src-main/stack/tcp/connection';
+
+const CFG: Partial<TcpConfig> = { ...PLAIN, sack: true, rack: true, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10, noDelay: true };
+
+function est(config: Partial<TcpConfig> = CFG): Harness {
+  const h = new Harness(config);
+  h.conn.listen(() => lseq(-1));
+  h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
+  h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
+  h.take();
+  return h;
+}
+
+const sack = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
+/** The peer ACKs `ack` (offset) with SACK blocks at time `t`. */
+function ackAt(h: Harness, t: number, ack: number, blocks: [number, number][] = []): void {
+  h.at(t).recv({ seq: rseq(0), ack: lseq(ack), window: 60_000, options: sack(blocks) });
+}
+/** Offsets of the data segments sent since the last call. */
+const sent = (h: Harness) =>
+  h
+    .take()
+    .filter((s) => s.payload.length > 0)
+    .map((s) => seqDiff(s.seq, lseq(0)));
+const retransmissions = (h: Harness) => h.events.filter((e) => e.kind === 'retransmit').map((e) => ({ t: e.t, seq: seqDiff(e.data.seq as never, lseq(0)), why: e.data.why }));
+const timerStarts = (h: Harness, timer: string) => h.events.filter((e) => e.kind === 'timer-start' && e.data.timer === timer).map((e) => ({ t: e.t, ms: e.data.durationMs }));
+
+const tens = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * 1000);
+
+describe('RACK: reordering (RFC 8985 §6.2)', () => {
+  /** Segment 0 arrives 1 ms late; later segment 2 arrives 4 ms late, after three segments above it. */
+  function reorderedTwice(config: Partial<TcpConfig>): Harness {
+    const h = est(config);
+    h.at(100).conn.write(bytes(10_000));
+    expect(sent(h)).toEqual(tens(0, 10));
+    ackAt(h, 200, 0, [[1000, 2000]]);
+    ackAt(h, 201, 2000);
+    ackAt(h, 202, 2000, [[3000, 4000]]);
+    ackAt(h, 203, 2000, [[3000, 5000]]);
+    ackAt(h, 204, 2000, [[3000, 6000]]);
+    ackAt(h, 206, 6000);
+    ackAt(h, 300, 10_000);
+    return h;
+  }
+
+  it('reordering within reo_wnd retransmits nothing, even with three segments SACKed above the hole', () => {
+    const h = reorderedTwice(CFG);
+    expect(h.conn.rack!.reorderingSeen).toBe(true);
+    expect(retransmissions(h)).toEqual([]);
+    expect(h.conn.stats.fastRetransmits).toBe(0);
+    // Each SACK above a late segment armed the reordering timer for the rest of its window (all
+    // were sent at t = 100: 100 + RACK.rtt + 25 − now = 25 ms); its arrival stopped the timer.
+    expect(timerStarts(h, 'rack-reorder')).toEqual([
+      { t: 200, ms: 25 },
+      { t: 202, ms: 25 },
+      { t: 203, ms: 25 },
+      { t: 204, ms: 25 },
+    ]);
+    expect(h.events.filter((e) => e.kind === 'timer-stop' && e.data.timer === 'rack-reorder').map((e) => e.t)).toEqual([201, 206]);
+    expect(h.conn.runningTimers()).not.toContain('rack-reorder');
+  });
+
+  it('switched off (rack: false), the same trace fast-retransmits on the third SACKed segment (RFC 6675 IsLost)', () => {
+    const h = reorderedTwice({ ...CFG, rack: false });
+    expect(retransmissions(h)).toEqual([{ t: 204, seq: 2000, why: 'fast retransmit' }]);
+    expect(h.conn.stats.fastRetransmits).toBe(1);
+    expect(timerStarts(h, 'rack-reorder')).toEqual([]);
+    expect(timerStarts(h, 'tlp')).toEqual([]);
+  });
+});
+
+describe('RACK: loss detection by time', () => {
+  /** Segment 0 is lost; segment 1 is SACKed at t = 200. */
+  function firstLost(): Harness {
+    const h = est();
+    h.at(100).conn.write(bytes(20_000));
+    expect(sent(h)).toEqual(tens(0, 10));
+    ackAt(h, 200, 0, [[1000, 2000]]);
+    expect(sent(h)).toEqual([10_000]); // pipe fell by the SACKed segment
+    return h;
+  }
+
+  it('a lost segment is retransmitted when the reordering timer fires (RFC 8985 §6.3), not before', () => {
+    const h = firstLost();
+    expect(timerStarts(h, 'rack-reorder')).toEqual([{ t: 200, ms: 25 }]);
+    h.at(224);
+    expect(sent(h)).toEqual([]);
+    h.at(225);
+    expect(sent(h)).toEqual([0]);
+    expect(h.conn.inRecovery).toBe(true);
+    expect(h.conn.stats.rtoExpirations).toBe(0);
+    // The ladder's arrow: timer fire -> rack-loss mark -> retransmission.
+    const fire = h.events.find((e) => e.kind === 'timer-fire' && e.data.timer === 'rack-reorder')!;
+    const mark = h.events.find((e) => e.kind === 'rack-loss')!;
+    const rtx = h.events.find((e) => e.kind === 'retransmit')!;
+    expect(mark.causeId).toBe(fire.id);
+    expect(mark.data).toMatchObject({ seq: lseq(0), len: 1000, byTimer: true, reoWndMs: 25, rackRttMs: 100 });
+    expect(rtx.causeId).toBe(mark.id);
+    expect(rtx.data.why).toBe('rack');
+    const out = h.events.find((e) => e.kind === 'segment-out' && e.t === 225)!;
+    expect(out.causeId).toBe(mark.id);
+  });
+
+  it('a lost retransmission is found lost when data sent after it is SACKed, and resent without an RTO', () => {
+    const h = firstLost();
+    h.at(225);
+    expect(sent(h)).toEqual([0]);
+    // Everything sent before the retransmission arrives: the retransmission is not late yet.
+    ackAt(h, 300, 0, [[1000, 11_000]]);
+    const fresh = sent(h);
+    expect(fresh).toEqual(tens(11_000, fresh.length));
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(retransmissions(h)).toHaveLength(1);
+    // Data sent at t = 300, after the retransmission (t = 225), is SACKed at t = 400: the
+    // retransmission is lost (225 + RACK.rtt 100 + reo_wnd 0 in recovery ≤ 400).
+    ackAt(h, 400, 0, [[1000, 11_000 + fresh.length * 1000]]);
+    expect(sent(h)[0]).toBe(0);
+    expect(retransmissions(h).map((r) => [r.t, r.seq])).toEqual([
+      [225, 0],
+      [400, 0],
+    ]);
+    expect(h.conn.stats.lostRetransmits).toBe(1);
+    expect(h.conn.stats.rtoExpirations).toBe(0);
+    expect(h.conn.runningTimers()).toContain('rto'); // restarted at 225: due at 525
+  });
+});
+
+describe('TLP (RFC 8985 §7)', () => {
+  it('a probe after 2·SRTT elicits the SACK that starts recovery for the tail loss, instead of an RTO', () => {
+    const h = est();
+    h.at(100).conn.write(bytes(5000));
+    expect(sent(h)).toEqual(tens(0, 5));
+    expect(timerStarts(h, 'tlp')).toEqual([{ t: 100, ms: 200 }]); // PTO = 2·SRTT
+    ackAt(h, 200, 3000); // segments 3 and 4 are lost
+    expect(timerStarts(h, 'tlp').at(-1)).toEqual({ t: 200, ms: 200 });
+    h.at(399);
+    expect(sent(h)).toEqual([]);
+    h.at(400); // no new data to send: the probe retransmits the last segment
+    expect(sent(h)).toEqual([4000]);
+    expect(h.events.filter((e) => e.kind === 'tlp-probe')).toHaveLength(1);
+    expect(retransmissions(h)).toEqual([{ t: 400, seq: 4000, why: 'tlp' }]);
+    expect(h.conn.stats.tlpProbes).toBe(1);
+    // The probe is SACKed: RACK knows segment 3, sent before it, is lost.
+    ackAt(h, 520, 3000, [[4000, 5000]]);
+    expect(sent(h)).toEqual([3000]);
+    expect(h.conn.inRecovery).toBe(true);
+    ackAt(h, 640, 5000);
+    expect(h.conn.inRecovery).toBe(false);
+    expect(h.conn.stats.rtoExpirations).toBe(0);
+  });
+
+  it('one probe per episode: with the probe unanswered, the RTO comes next', () => {
+    const h = est();
+    h.at(100).conn.write(bytes(5000));
+    sent(h);
+    ackAt(h, 200, 3000);
+    h.at(400);
+    expect(sent(h)).toEqual([4000]);
+    // The RTO was restarted by the probe (400 + 300); no second probe before it.
+    h.at(699);
+    expect(sent(h)).toEqual([]);
+    h.at(700);
+    expect(sent(h)).toEqual([3000]);
+    expect(h.conn.stats.rtoExpirations).toBe(1);
+    expect(h.conn.stats.tlpProbes).toBe(1);
+  });
+
+  it('a probe with new data ignores cwnd but respects the receive window, and sends one segment', () => {
+    const h = est({ ...CFG, initialWindow: 4 });
+    h.at(100).conn.write(bytes(10_000));
+    expect(sent(h)).toEqual(tens(0, 4));
+    h.at(300);
+    expect(sent(h)).toEqual([4000]);
+    expect(retransmissions(h)).toEqual([]);
+    expect(h.events.find((e) => e.kind === 'tlp-probe')!.data.newData).toBe(true);
+  });
+
+  it('a probe that repaired the only loss (ACK beyond TLP.end_seq, no D-SACK) reduces cwnd once (§7.4)', () => {
+    const h = est();
+    h.at(100).conn.write(bytes(5000));
+    sent(h);
+    ackAt(h, 200, 4000); // the last segment is lost
+    // One segment in flight: PTO = 2·SRTT + 200 ms, capped at the RTO's deadline (200 + 300).
+    expect(timerStarts(h, 'tlp').at(-1)).toEqual({ t: 200, ms: 300 });
+    h.at(500); // the probe goes first; the RTO is restarted
+    expect(sent(h)).toEqual([4000]);
+    expect(h.conn.stats.rtoExpirations).toBe(0);
+    ackAt(h, 600, 5000);
+    expect(h.conn.stats.tlpRecoveries).toBe(0); // ACK = TLP.end_seq: nothing known yet
+    const cwnd = h.conn.cc.cwnd;
+    h.conn.write(bytes(1000));
+    expect(sent(h)).toEqual([5000]);
+    ackAt(h, 700, 6000);
+    expect(h.conn.stats.tlpRecoveries).toBe(1);
+    expect(h.conn.cc.cwnd).toBeLessThan(cwnd);
+    expect(h.events.some((e) => e.kind === 'tlp-recovery')).toBe(true);
+  });
+
+  it('a probe answered with a D-SACK of itself was not needed: no reduction', () => {
+    const h = est();
+    h.at(100).conn.write(bytes(5000));
+    sent(h);
+    ackAt(h, 200, 4000);
+    h.at(500);
+    expect(sent(h)).toEqual([4000]);
+    ackAt(h, 600, 5000, [[4000, 5000]]); // the original arrived too: the probe is a duplicate
+    h.conn.write(bytes(1000));
+    sent(h);
+    ackAt(h, 700, 6000);
+    expect(h.conn.stats.tlpRecoveries).toBe(0);
+    expect(h.conn.cc.ssthresh).toBe(Infinity);
+  });
+
+  it('switched off (rack: false), a tail loss waits for the RTO', () => {
+    const h = est({ ...CFG, rack: false });
+    h.at(100).conn.write(bytes(5000));
+    sent(h);
+    ackAt(h, 200, 3000);
+    h.at(499);
+    expect(sent(h)).toEqual([]);
+    h.at(500);
+    expect(sent(h)).toEqual([3000]);
+    expect(h.conn.stats.rtoExpirations).toBe(1);
+    expect(h.conn.stats.tlpProbes).toBe(0);
+  });
+});
+
+describe('RACK: D-SACK widens reo_wnd (RFC 8985 §6.2 step 4)', () => {
+  it('a D-SACK for a spurious retransmission doubles reo_wnd for the next reordering', () => {
+    const h = est();
+    h.at(100).conn.write(bytes(30_000));
+    sent(h);
+    ackAt(h, 200, 0, [[1000, 2000]]);
+    expect(sent(h)).toEqual([10_000]);
+    expect(timerStarts(h, 'rack-reorder').at(-1)).toEqual({ t: 200, ms: 25 });
+    h.at(225);
+    expect(sent(h)).toEqual([0]); // segment 0 was only late: this retransmission is spurious
+    ackAt(h, 230, 11_000);
+    expect(h.conn.inRecovery).toBe(false);
+    expect(h.conn.rack!.reoWndMult).toBe(1);
+    ackAt(h, 330, 11_000, [[0, 1000]]); // the retransmission arrives as a duplicate
+    expect(h.conn.rack!.reoWndMult).toBe(2);
+    sent(h);
+    // The next hole: the segment at 11 000 is late, the one after it SACKed.
+    const now = 400;
+    const starts = timerStarts(h, 'rack-reorder').length;
+    ackAt(h, now, 11_000, [[12_000, 13_000]]);
+    const timers = timerStarts(h, 'rack-reorder').slice(starts);
+    expect(timers).toHaveLength(1);
+    expect(timers[0]!.t).toBe(now);
+    // Both went out in one burst, so the timer runs for the whole reordering window:
+    // 2 · min_RTT / 4 = 50 ms (25 ms before the D-SACK).
+    const sentAt = (at: number) => h.events.find((e) => e.kind === 'segment-out' && e.data.seq === lseq(at))!.t;
+    expect(sentAt(11_000)).toBe(sentAt(12_000));
+    expect(timers[0]!.ms).toBe(50);
+    expect(h.conn.rack!.reoWnd).toBe(50);
+  });
+});
