@@ -79,7 +79,7 @@ export default {
       folded: 'Idle gap folded',
       trueState: 'Solid box: state reported by tcplab’s stack',
       inferredState: 'Dashed box (?): state inferred from the capture',
-      timers: 'Timer lanes: RTO, persist, keep-alive, delayed ACK, TIME-WAIT',
+      timers: 'Timer lanes: RTO (dashed: RACK reordering timer and tail loss probe), persist, keep-alive, delayed ACK, TIME-WAIT',
     },
   },
   stateMachine: {

@@ -81,7 +81,7 @@ const zhCN: typeof en = {
       folded: '空闲间隔已折叠',
       trueState: '实线框：tcplab 协议栈报告的状态',
       inferredState: '虚线框 (?)：从抓包推断的状态',
-      timers: '定时器轨道：重传 (RTO)、坚持、保活、延迟确认、TIME-WAIT',
+      timers: '定时器轨道：重传 (RTO，虚线为 RACK 重排序定时器和尾部丢失探测)、坚持、保活、延迟确认、TIME-WAIT',
     },
   },
   stateMachine: {

@@ -50,6 +50,7 @@ const SVG_STYLE = `
 .timer{stroke-width:4;stroke-linecap:butt}
 .timer.rto{stroke:#c0392b}.timer.persist{stroke:#b9770e}.timer.keepalive{stroke:#16a085}
 .timer.delack{stroke:#2980b9}.timer.time-wait{stroke:#7a3fb0}.timer.fin-wait-2{stroke:#7f8c8d}
+.timer.tlp{stroke:#c0392b;stroke-dasharray:6 2}.timer.rack-reorder{stroke:#c0392b;stroke-dasharray:2 2}
 .break rect{fill:#f4f4f4}.break text{font:italic 10px sans-serif;fill:#666}
 .legend text{font:10px sans-serif;fill:#444}
 `;

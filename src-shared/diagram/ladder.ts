@@ -159,6 +159,11 @@ export interface LadderLayout {
 }
 
 const TIMER_ORDER = ['rto', 'persist', 'keepalive', 'delack', 'time-wait', 'fin-wait-2'];
+/**
+ * RACK's reordering timer and the tail loss probe (RFC 8985 §6.3, §7) run in the RTO's lane: Linux
+ * arms all three in the one retransmission timer slot; their colour tells them apart.
+ */
+const TIMER_LANE: Readonly<Record<string, number>> = { 'rack-reorder': 0, tlp: 0 };
 
 function kindOf(s: LadderSegmentDto): LadderArrow['kind'] {
   if (s.flags & 0x04) return 'rst';
@@ -436,7 +441,7 @@ export function layoutLadder(data: LadderData, opts: LadderLayoutOptions = {}): 
   // 5. Timer lanes: one lane per timer kind.
   const bars: TimerBar[] = [];
   for (const tm of timers) {
-    const lane = Math.max(0, TIMER_ORDER.indexOf(tm.timer));
+    const lane = TIMER_LANE[tm.timer] ?? Math.max(0, TIMER_ORDER.indexOf(tm.timer));
     bars.push({ side: tm.side, timer: tm.timer, lane, x: timerLanes[tm.side][lane] ?? 0, y1: yOf(tm.start), y2: yOf(tm.end), outcome: tm.outcome });
   }
 

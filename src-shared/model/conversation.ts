@@ -78,7 +78,7 @@ export interface LadderStateDto {
 
 export interface LadderTimerDto {
   side: 0 | 1;
-  /** The stack's timer name: rto, persist, keepalive, delack, time-wait, fin-wait-2. */
+  /** The stack's timer name: rto, persist, keepalive, delack, time-wait, fin-wait-2, rack-reorder, tlp (RFC 8985). */
   timer: string;
   start: number;
   /** End time, µs: when it fired or was stopped; the run's end if it still ran. */
