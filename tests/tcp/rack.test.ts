@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { seqDiff } from '@shared/wire/seq';
 import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
+import { RackTlp } from '../../src-main/stack/tcp/congestion/rack';
+import { SeededRandom } from '@shared/sim/random';
 
 const CFG: Partial<TcpConfig> = { ...PLAIN, sack: true, rack: true, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10, noDelay: true };
 
@@ -262,5 +264,52 @@ describe('RACK: D-SACK widens reo_wnd (RFC 8985 §6.2 step 4)', () => {
     expect(sentAt(11_000)).toBe(sentAt(12_000));
     expect(timers[0]!.ms).toBe(50);
     expect(h.conn.rack!.reoWnd).toBe(50);
+  });
+});
+
+describe('RackTlp bookkeeping (congestion/rack.ts)', () => {
+  it('keeps its lost-byte count equal to its segments through random splits, SACKs, ACKs and the sequence wrap', () => {
+    let marked = 0;
+    let retransmissionsLost = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = new SeededRandom(seed);
+      const rack = new RackTlp();
+      const base = 0xffff_0000 + r.int(0x2_0000); // some runs cross 2^32
+      const at = (off: number) => (base + off) >>> 0;
+      rack.reset(at(0));
+      let una = 0;
+      let nxt = 0;
+      let now = 0;
+      for (let step = 0; step < 400; step++) {
+        now += r.int(20);
+        const op = r.int(4);
+        if (op === 0 || nxt === una) {
+          const len = 1 + r.int(1500);
+          rack.onTransmit(at(nxt), len, now);
+          nxt += len;
+        } else if (op === 1) {
+          const from = una + r.int(nxt - una);
+          rack.onTransmit(at(from), 1 + r.int(Math.min(1500, nxt - from)), now); // a retransmission, maybe of part of a segment
+        } else if (op === 2) {
+          const l = una + r.int(nxt - una);
+          const rr = l + 1 + r.int(nxt - l);
+          rack.onAck({ now, ack: at(una), blocks: [{ left: at(l), right: at(rr) }], dsack: false, tsEchoMs: null, minRttMs: 10, srttMs: 20, sndMax: at(nxt), inRecovery: false, dupThresh: 3 });
+        } else {
+          una += r.int(nxt - una + 1);
+          rack.onAck({ now, ack: at(una), blocks: [], dsack: false, tsEchoMs: null, minRttMs: 10, srttMs: 20, sndMax: at(nxt), inRecovery: false, dupThresh: 3 });
+        }
+        rack.detectLoss(now);
+        expect(rack.lostBytes).toBe(rack.lostBelow(at(nxt)));
+        expect(rack.lostBytes).toBeGreaterThanOrEqual(0);
+        const first = rack.firstLost();
+        if (rack.lostBytes > 0) expect(first).not.toBeNull();
+        if (first) expect(seqDiff(first.seq as never, at(una) as never)).toBeGreaterThanOrEqual(0);
+      }
+      marked += rack.lostSegments;
+      retransmissionsLost += rack.lostRetransmissions;
+    }
+    // The walk did exercise loss marking, of originals and of retransmissions.
+    expect(marked).toBeGreaterThan(100);
+    expect(retransmissionsLost).toBeGreaterThan(10);
   });
 });
