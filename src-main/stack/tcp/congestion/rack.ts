@@ -205,8 +205,9 @@ export class RackTlp {
     for (const blk of p.blocks) {
       const l = this.abs(blk.left);
       const r = this.abs(blk.right);
-      if (r <= l) continue;
-      for (let i = Math.max(0, this.indexAt(Math.max(l, this.unaAbs))); i < this.segs.length; i++) {
+      const from = r > l ? this.indexAt(Math.max(l, this.unaAbs)) : -1;
+      if (from < 0) continue;
+      for (let i = from; i < this.segs.length; i++) {
         const s = this.segs[i]!;
         if (s.start >= r) break;
         if (s.sacked || s.start < l || s.end > r) continue;
