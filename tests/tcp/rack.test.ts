@@ -267,6 +267,35 @@ describe('RACK: D-SACK widens reo_wnd (RFC 8985 §6.2 step 4)', () => {
   });
 });
 
+describe('RACK-TLP probes (issue #6 item 7)', () => {
+  it('both RACK-TLP timers are published when they start, stop and fire', () => {
+    const kinds = new Map<string, Set<string>>();
+    const collect = (h: Harness) => {
+      for (const e of h.events) {
+        if (!e.kind.startsWith('timer-') || (e.data.timer !== 'tlp' && e.data.timer !== 'rack-reorder')) continue;
+        if (!kinds.has(e.data.timer)) kinds.set(e.data.timer, new Set());
+        kinds.get(e.data.timer)!.add(e.kind);
+        if (e.kind === 'timer-start') expect(e.data.at).toBe(e.t + (e.data.durationMs as number));
+      }
+    };
+    // A hole: the SACK stops the probe timer and starts the reordering timer, which fires.
+    const a = est();
+    a.at(100).conn.write(bytes(20_000));
+    ackAt(a, 200, 0, [[1000, 2000]]);
+    a.at(225);
+    collect(a);
+    // Reordering: the late segment's arrival stops the reordering timer; a tail loss fires the probe timer.
+    const b = est();
+    b.at(100).conn.write(bytes(5000));
+    ackAt(b, 200, 0, [[1000, 2000]]);
+    ackAt(b, 201, 3000);
+    b.at(1000);
+    collect(b);
+    expect([...kinds.get('rack-reorder')!].sort()).toEqual(['timer-fire', 'timer-start', 'timer-stop']);
+    expect([...kinds.get('tlp')!].sort()).toEqual(['timer-fire', 'timer-start', 'timer-stop']);
+  });
+});
+
 describe('RackTlp bookkeeping (congestion/rack.ts)', () => {
   it('keeps its lost-byte count equal to its segments through random splits, SACKs, ACKs and the sequence wrap', () => {
     let marked = 0;
