@@ -301,6 +301,33 @@ describe('zero window and a dead or live peer', () => {
     expect(h.conn.stats.zeroWindowProbes).toBe(5);
     expect(h.closedWith).toBe('ETIMEDOUT');
   });
+  it('a peer that answers every zero-window probe keeps the connection open indefinitely (RFC 1122 §4.2.2.17)', () => {
+    const h = est({ ...CFG, retries2: 3 });
+    h.conn.write(bytes(6000));
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(4000), window: 0 });
+    let probes = 0;
+    let last = 0;
+    for (let i = 0; i < 40; i++) {
+      const next = h.clock.nextTimerAt()!;
+      h.at(next);
+      const out = h.take();
+      if (out.length > 0) {
+        probes++;
+        expect(out).toHaveLength(1);
+        expect(out[0]!.payload.length).toBe(1);
+        last = h.clock.now();
+        h.recv({ seq: rseq(0), ack: lseq(4000), window: 0 }); // alive, window still closed
+      }
+    }
+    expect(probes).toBeGreaterThan(10); // far more than tcp_retries2 = 3
+    expect(h.conn.state).toBe('ESTABLISHED');
+    expect(h.closedWith).toBeUndefined();
+    // The probe interval backs off to the 120 s maximum RTO and stays there.
+    const starts = h.events.filter((e) => e.kind === 'timer-start' && e.data.timer === 'persist').map((e) => e.data.durationMs as number);
+    expect(Math.max(...starts)).toBe(120_000);
+    expect(last).toBeGreaterThan(120_000 * 10);
+  });
   it('retransmissions into a window the peer keeps closed do not kill a live connection', () => {
     const h = est({ ...CFG, retries2: 3 });
     h.conn.write(bytes(4000));
