@@ -183,6 +183,25 @@ describe('socket API', () => {
     expect(['FIN-WAIT-2', 'TIME-WAIT']).toContain(cli.state);
   });
 
+  it('SO_LINGER with a timeout: on a dead path close() returns when the timeout expires; the FIN goes on in the background', async () => {
+    const net = new SimNet(14, { delayMs: 5 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 89);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 89));
+    await settle(net, acc);
+    net.impair = { loss: 1 };
+    await settle(net, cli.send(new Uint8Array(5000)));
+    cli.setsockopt('SO_LINGER', { onoff: true, linger: 2 });
+    const t0 = net.clock.now();
+    await settle(net, cli.close());
+    expect(net.clock.now() - t0).toBe(2000);
+    expect(cli.state).toBe('FIN-WAIT-1');
+  });
   it('setsockopt/getsockopt round-trip and reject bad values', () => {
     const net = new SimNet(6);
     const a = net.addHost(A);
