@@ -4,6 +4,7 @@
  * out-of-order assembler.
  */
 import { describe, expect, it } from 'vitest';
+import { seqAdd } from '@shared/wire/seq';
 import { Harness, PLAIN, bytes, lseq, rseq } from './harness';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
 
@@ -74,6 +75,22 @@ describe('receive window', () => {
     h.recv({ seq: rseq(4000), ack: lseq(10), payload: bytes(1) });
     expect(h.one().ack).toBe(rseq(4000));
     expect(h.conn.sndUna).toBe(lseq(10));
+  });
+  it('with window scaling the announced edge may round down by < 2^shift; data up to the old edge is still taken (RFC 7323 §2.4, Appendix F)', () => {
+    const h = new Harness({ ...PLAIN, windowScaling: true, receiveBufferSize: 100_000, delayedAckMs: 0 });
+    h.conn.listen(() => lseq(-1));
+    h.recv({ flags: 0x02, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'wscale', shift: 0 }] });
+    h.take();
+    h.recv({ seq: rseq(0), ack: lseq(0) });
+    expect(h.conn.rcvShift).toBe(1);
+    h.recv({ seq: rseq(0), ack: lseq(0), payload: bytes(1) });
+    const a = h.one();
+    const edge = seqAdd(a.ack, a.window << 1);
+    expect(edge).toBe(rseq(99_999)); // 1 + floor(99,999 / 2)·2: one byte left of the edge announced before
+    h.recv({ seq: rseq(99_999), ack: lseq(0), payload: bytes(1) }); // the byte at the old edge
+    expect(h.one().ack).toBe(rseq(1)); // out of order, but inside what we offered: kept
+    expect(h.conn.assembler.rangeCount).toBe(1);
+    expect(h.events.some((e) => e.kind === 'drop' && e.data.reason === 'out-of-window')).toBe(false);
   });
   it('the out-of-order assembler is bounded: a segment needing one range too many is dropped', () => {
     const h = est({ ...PLAIN, maxOutOfOrderRanges: 2, receiveBufferSize: 10_000 });
