@@ -7,6 +7,8 @@ import { seq } from '@shared/wire/seq';
 import { emitTcp, parseTcp } from '@shared/wire/tcp';
 import { A, B, SimNet } from './simnet';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../src-main/stack/tcp/segment';
+import type { TcpSocket } from '../../src-main/stack/tcp/socket';
+import type { TcpConnection } from '../../src-main/stack/tcp/connection';
 
 const SPOOFED = 0xc0000263; // 192.0.2.99: no such host on the simulated path
 
@@ -173,6 +175,48 @@ describe('backlog and SYN flood', () => {
     await net.runUntil(() => l.acceptQueue.length === 1, net.clock.now() + 30_000);
     expect(l.acceptQueue).toHaveLength(1);
     expect(c2done).toBe(true);
+  });
+});
+
+describe('challenge ACK budget of the layer (RFC 5961 §7, Linux tcp_challenge_ack_limit)', () => {
+  it('in-window RSTs on two connections share one per-second budget; it refills the next second', async () => {
+    const net = new SimNet(8, { delayMs: 1 });
+    const a = net.addHost(A);
+    const b = net.addHost(B, { challengeAckLimit: 3 });
+    const srv = b.socket();
+    srv.bind(0, 80);
+    srv.listen(4);
+    const conns: { client: TcpSocket; server: TcpConnection }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = a.socket();
+      const acc = srv.accept();
+      await run(net, c.connect(B, 80));
+      conns.push({ client: c, server: (await run(net, acc)).connection! });
+    }
+    let challenges = 0;
+    net.onSend = (from, _to, p) => {
+      if (from === B && parseTcp(p).flags === TCP_ACK) challenges++;
+    };
+    const burst = () => {
+      for (const { client, server } of conns) {
+        for (let k = 1; k <= 4; k++) {
+          // In the window, not at RCV.NXT: each one asks for a challenge ACK (RFC 5961 §3.2).
+          inject(net, B, A, { srcPort: client.address().port, dstPort: 80, seq: (server.rcvNxt + 100 * k) >>> 0, flags: TCP_RST });
+        }
+      }
+    };
+    burst();
+    expect(challenges).toBe(3); // 8 asked, 3 allowed for the whole layer
+    expect(conns.reduce((n, c) => n + c.server.stats.challengeAcks, 0)).toBe(3);
+    const t = net.clock.now();
+    await net.runUntil(() => false, t + 999);
+    net.clock.advanceTo(t + 999);
+    burst();
+    expect(challenges).toBe(3); // still the same second
+    net.clock.advanceTo(t + 1000);
+    burst();
+    expect(challenges).toBe(6);
+    expect(conns.every((c) => c.server.state === 'ESTABLISHED')).toBe(true);
   });
 });
 
