@@ -392,6 +392,12 @@ describe('ESTABLISHED', () => {
     expect(h.one().flags & TCP_RST).toBeTruthy();
     expect(h.conn.state).toBe('CLOSED');
   });
+  it('URG is ignored: urgent data is delivered inline, in order (RFC 6093 §6: no new use of urgent data)', () => {
+    const h = new Harness().established();
+    h.recv({ flags: TCP_ACK | 0x20, seq: rseq(0), ack: lseq(0), payload: bytes(10), urgentPointer: 3 });
+    h.recv({ flags: TCP_ACK, seq: rseq(10), ack: lseq(0), payload: bytes(5, 10) });
+    expect(h.conn.read(100)).toEqual(bytes(15));
+  });
   it('a FIN beyond a gap waits for the gap to fill (out-of-order FIN)', () => {
     const h = new Harness().established();
     h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(5), ack: lseq(0), payload: bytes(5, 5) });
