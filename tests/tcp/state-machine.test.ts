@@ -623,6 +623,18 @@ describe('TIME-WAIT', () => {
     expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: rseq(100_000) }))).toBe(true);
     expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: REMOTE_ISS }))).toBe(false);
   });
+  it('with timestamps the TSval decides (RFC 6191): a newer one reopens even with a lower sequence number, an older one does not', () => {
+    const h = new Harness({ ...PLAIN, timestamps: true });
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS, options: [{ kind: 'timestamps', tsval: 5000, tsecr: 0 }] });
+    h.recv({ flags: TCP_ACK, seq: rseq(0), ack: lseq(0), options: [{ kind: 'timestamps', tsval: 5001, tsecr: 0 }] });
+    h.conn.close();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(1), options: [{ kind: 'timestamps', tsval: 5002, tsecr: 0 }] });
+    expect(h.conn.state).toBe('TIME-WAIT');
+    const ts = (tsval: number) => [{ kind: 'timestamps' as const, tsval, tsecr: 0 }];
+    expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: REMOTE_ISS, options: ts(5003) }))).toBe(true);
+    expect(h.conn.acceptsReopeningSyn(segment({ flags: TCP_SYN, seq: rseq(100_000), options: ts(5000) }))).toBe(false);
+  });
   it('a SYN that does not reopen gets a challenge ACK and the state stays', () => {
     const h = timeWait();
     h.recv({ flags: TCP_SYN, seq: rseq(1) });
