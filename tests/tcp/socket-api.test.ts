@@ -411,3 +411,29 @@ describe('shutdown and ENOTCONN through sockets', () => {
     expect(() => s.remoteAddress()).toThrowError(/ENOTCONN/);
   });
 });
+
+describe('simultaneous open through the layers (RFC 9293 §3.5 Figure 7)', () => {
+  it('two sockets bound to fixed ports connect to each other at once: one connection each, data both ways', async () => {
+    const net = new SimNet(15, { delayMs: 10 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const sa = a.socket();
+    const sb = b.socket();
+    sa.bind(0, 6001);
+    sb.bind(0, 6002);
+    const states: string[] = [];
+    net.probes.subscribe((e) => {
+      if (e.kind === 'state') states.push(`${e.subject} ${e.data.from}->${e.data.to}`);
+    });
+    await settle(net, Promise.all([sa.connect(B, 6002), sb.connect(A, 6001)]));
+    expect(sa.state).toBe('ESTABLISHED');
+    expect(sb.state).toBe('ESTABLISHED');
+    // Both passed SYN-RECEIVED: the SYNs crossed (no listener was involved).
+    expect(states.filter((s) => s.endsWith('SYN-SENT->SYN-RECEIVED'))).toHaveLength(2);
+    expect(a.tcp.connections.size + b.tcp.connections.size).toBe(2);
+    await settle(net, sa.send('from a'));
+    await settle(net, sb.send('from b'));
+    expect(new TextDecoder().decode(await settle(net, sb.recv()))).toBe('from a');
+    expect(new TextDecoder().decode(await settle(net, sa.recv()))).toBe('from b');
+  });
+});
