@@ -412,7 +412,7 @@ describe('shutdown and ENOTCONN through sockets', () => {
   });
 });
 
-describe('simultaneous open through the layers (RFC 9293 §3.5 Figure 7)', () => {
+describe('simultaneous open and close through the layers (RFC 9293 §3.5 Figure 7, §3.6 Figure 13)', () => {
   it('two sockets bound to fixed ports connect to each other at once: one connection each, data both ways', async () => {
     const net = new SimNet(15, { delayMs: 10 });
     const a = net.addHost(A);
@@ -435,5 +435,29 @@ describe('simultaneous open through the layers (RFC 9293 §3.5 Figure 7)', () =>
     await settle(net, sb.send('from b'));
     expect(new TextDecoder().decode(await settle(net, sb.recv()))).toBe('from a');
     expect(new TextDecoder().decode(await settle(net, sa.recv()))).toBe('from b');
+  });
+  it('both close at once: FINs cross, both sides pass CLOSING to TIME-WAIT, then CLOSED, nothing left', async () => {
+    const net = new SimNet(16, { delayMs: 10 });
+    const a = net.addHost(A);
+    const b = net.addHost(B);
+    const srv = b.socket();
+    srv.bind(0, 6003);
+    srv.listen(1);
+    const cli = a.socket();
+    const acc = srv.accept();
+    await settle(net, cli.connect(B, 6003));
+    const peer = await settle(net, acc);
+    await srv.close();
+    const states: string[] = [];
+    net.probes.subscribe((e) => {
+      if (e.kind === 'state') states.push(`${e.data.from}->${e.data.to}`);
+    });
+    await Promise.all([cli.close(), peer.close()]);
+    await net.runUntil(() => cli.state === 'TIME-WAIT' && peer.state === 'TIME-WAIT', net.clock.now() + 1000);
+    expect([cli.state, peer.state]).toEqual(['TIME-WAIT', 'TIME-WAIT']);
+    expect(states.filter((s) => s === 'FIN-WAIT-1->CLOSING')).toHaveLength(2);
+    await net.runUntil(() => false, net.clock.now() + 61_000);
+    expect(a.tcp.connections.size + b.tcp.connections.size).toBe(0);
+    expect(a.tcpPorts.size() + b.tcpPorts.size()).toBe(0);
   });
 });
