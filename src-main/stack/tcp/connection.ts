@@ -188,6 +188,8 @@ const NOP_OPTION: TcpOption = Object.freeze({ kind: 'nop' as const });
 
 /** RFC 8985 §7.2 WCDelAckT: the worst-case delayed-ACK time a one-segment flight adds to the PTO (200 ms). */
 const TLP_MAX_ACK_DELAY_MS = 200;
+/** Linux tcp_schedule_loss_probe adds TCP_TIMEOUT_MIN (2 ms) to 2·SRTT when more than one segment is in flight. */
+const TLP_MIN_EXTRA_MS = 2;
 
 /** With deferAck, still ACK at once once this much is unacknowledged (Linux's GRO limit is 64 KiB). */
 const DEFERRED_ACK_MAX_BYTES = 64 * 1024;
@@ -282,8 +284,8 @@ export class TcpConnection {
     fastRetransmits: 0,
     /** Retransmissions found lost again during SACK recovery and resent without an RTO. */
     lostRetransmits: 0,
-    /** Segments RACK marked lost (RFC 8985 §6.2 step 5). */
-    rackLost: 0,
+    /** Bytes RACK marked lost (RFC 8985 §6.2 step 5). */
+    rackLostBytes: 0,
     /** Tail loss probes sent (RFC 8985 §7.3), and those that repaired a loss (§7.4). */
     tlpProbes: 0,
     tlpRecoveries: 0,
@@ -1218,6 +1220,7 @@ export class TcpConnection {
       sndMax: this.sndMax,
       inRecovery: this.recovering(),
       dupThresh: this.config.dupThresh,
+      mss: this.effectiveMss(),
     });
     // §7.4: did a probe retransmission repair a loss the ACKs would otherwise hide?
     if (rack.tlpEndSeq !== null) {
@@ -1253,7 +1256,7 @@ export class TcpConnection {
    */
   private rackLossesFound(lost: RackLoss[], byTimer: boolean): void {
     const rack = this.rack!;
-    this.stats.rackLost = rack.lostSegments;
+    this.stats.rackLostBytes = rack.lostBytesMarked;
     this.stats.lostRetransmits = rack.lostRetransmissions;
     let bytes = 0;
     let retransmissions = 0;
@@ -1323,6 +1326,7 @@ export class TcpConnection {
       srttMs: this.rtt.srtt,
       oneSegmentInFlight: this.flightSize() <= this.effectiveMss(),
       maxAckDelayMs: TLP_MAX_ACK_DELAY_MS,
+      minExtraMs: TLP_MIN_EXTRA_MS,
       rtoRemainingMs: rtoAt - now,
     });
     this.startTimer('tlp', pto);

@@ -21,7 +21,11 @@
 import { seqGe, seqGt, type SeqNum } from '@shared/wire/seq';
 import type { SackBlock } from './scoreboard';
 
-/** One transmitted range of sequence space (a segment, or part of one after a split). */
+/**
+ * One transmitted range of sequence space: a segment, or a run of segments sent at the same
+ * instant (a burst shares its xmit_ts, so one entry holds it until a SACK, an ACK or a
+ * retransmission splits it), or part of one after a split.
+ */
 interface TxSegment {
   start: number;
   end: number;
@@ -58,6 +62,8 @@ export interface RackAck {
   inRecovery: boolean;
   /** DupThresh (RFC 6675, 3). */
   dupThresh: number;
+  /** SMSS: RACK.segs_sacked is counted from SACKed bytes in segments of this size. */
+  mss: number;
 }
 
 /** One range RACK found lost. */
@@ -69,11 +75,15 @@ export interface RackLoss {
 }
 
 export class RackTlp {
-  // — the transmitted, not yet cumulatively acknowledged segments, in sequence order —
+  // — the transmitted, not yet cumulatively acknowledged segments, in sequence order: segs[head..]
+  // (acknowledged ones are dropped by moving head, and the array compacted now and then) —
   private segs: TxSegment[] = [];
+  private head = 0;
   private unaAbs = 0;
   private una32 = 0;
-  private sackedCount = 0;
+  /** SACKed bytes among them (RACK.segs_sacked = this / SMSS). */
+  private sackedBytes = 0;
+  /** How many of them were retransmitted. */
   private retransCount = 0;
   /** Bytes marked lost, not SACKed, not retransmitted since (they are not in the network). */
   lostBytes = 0;
@@ -103,7 +113,9 @@ export class RackTlp {
   tlpIsRetrans = false;
 
   // — counters —
-  lostSegments = 0;
+  /** Bytes marked lost, in all (a figure for probes and tests). */
+  lostBytesMarked = 0;
+  /** Retransmissions marked lost (each is one segment). */
   lostRetransmissions = 0;
   tlpProbes = 0;
   /** TLP retransmissions that repaired a loss (§7.4), each answered by a congestion response. */
@@ -114,7 +126,8 @@ export class RackTlp {
     this.una32 = sndUna >>> 0;
     this.unaAbs = 0;
     this.segs = [];
-    this.sackedCount = 0;
+    this.head = 0;
+    this.sackedBytes = 0;
     this.retransCount = 0;
     this.lostBytes = 0;
     this.rackXmitTs = -Infinity;
@@ -130,11 +143,6 @@ export class RackTlp {
     return (this.una32 + (a - this.unaAbs)) >>> 0;
   }
 
-  /** Outstanding segments that were SACKed (RACK.segs_sacked). */
-  get segsSacked(): number {
-    return this.sackedCount;
-  }
-
   /**
    * A transmission of `len` bytes of sequence space from `seq` (FIN counts one) at `now`. Sent
    * before (below the highest end recorded): a retransmission — its segments get the new xmit_ts,
@@ -144,11 +152,13 @@ export class RackTlp {
     if (len <= 0) return;
     const a = this.abs(seq);
     const b = a + len;
-    const last = this.segs.length > 0 ? this.segs[this.segs.length - 1]! : null;
+    const last = this.segs.length > this.head ? this.segs[this.segs.length - 1]! : null;
     const high = last ? last.end : this.unaAbs;
     if (a >= high) {
       // New data (a gap would mean bytes sent without being recorded: record it as sent now).
-      this.segs.push({ start: high, end: b, xmitTs: now, retrans: false, lost: false, sacked: false });
+      // Sent at the same instant as the last entry, right after it: the same entry grows.
+      if (last && last.xmitTs === now && !last.retrans && !last.lost && !last.sacked) last.end = b;
+      else this.segs.push({ start: high, end: b, xmitTs: now, retrans: false, lost: false, sacked: false });
       return;
     }
     let i = this.indexAt(Math.max(a, this.unaAbs));
@@ -184,35 +194,51 @@ export class RackTlp {
     let deliveredRetrans = false;
     // Cumulatively acknowledged segments (those SACKed before were delivered then).
     if (ackAbs > this.unaAbs) {
-      let k = 0;
+      let k = this.head;
       while (k < this.segs.length && this.segs[k]!.end <= ackAbs) {
         const s = this.segs[k]!;
         if (!s.sacked) delivered.push(s);
         this.forget(s);
         k++;
       }
-      if (k > 0) this.segs.splice(0, k);
-      const first = this.segs[0];
+      this.head = k;
+      if (k > 64 && 2 * k > this.segs.length) {
+        this.segs = this.segs.slice(k);
+        this.head = 0;
+      }
+      const first = this.segs[this.head];
       if (first && first.start < ackAbs) {
-        if (first.lost && !first.sacked) this.lostBytes -= ackAbs - first.start;
+        // The front of an entry (part of a burst) is delivered.
+        const n = ackAbs - first.start;
+        if (first.sacked) this.sackedBytes -= n;
+        else {
+          if (first.lost) this.lostBytes -= n;
+          delivered.push({ ...first, end: ackAbs });
+        }
         first.start = ackAbs;
       }
       this.una32 = p.ack >>> 0;
       this.unaAbs = ackAbs;
     }
-    // Selectively acknowledged: segments wholly inside a block of this ACK, not SACKed before.
+    // Selectively acknowledged: the parts of entries inside a block of this ACK, not SACKed
+    // before (an entry a block covers only in part is split at the block's edges).
     let sackedAny = false;
     for (const blk of p.blocks) {
       const l = this.abs(blk.left);
       const r = this.abs(blk.right);
-      const from = r > l ? this.indexAt(Math.max(l, this.unaAbs)) : -1;
-      if (from < 0) continue;
-      for (let i = from; i < this.segs.length; i++) {
+      let i = r > l ? this.indexAt(Math.max(l, this.unaAbs)) : -1;
+      if (i < 0) continue;
+      for (; i < this.segs.length; i++) {
+        if (this.segs[i]!.start >= r) break;
+        if (this.segs[i]!.sacked) continue;
+        if (this.segs[i]!.start < l) {
+          this.split(i, l); // the part from l is next
+          continue;
+        }
+        if (this.segs[i]!.end > r) this.split(i, r);
         const s = this.segs[i]!;
-        if (s.start >= r) break;
-        if (s.sacked || s.start < l || s.end > r) continue;
         s.sacked = true;
-        this.sackedCount++;
+        this.sackedBytes += s.end - s.start;
         if (s.lost) this.lostBytes -= s.end - s.start;
         delivered.push(s);
         sackedAny = true;
@@ -250,7 +276,7 @@ export class RackTlp {
     this.reoWnd = this.computeReoWnd(p);
     // Loss is possible only if some outstanding segment was sent before RACK.xmit_ts: one that was
     // SACKed around or retransmitted (original transmissions go out in sequence order).
-    return this.sackedCount > 0 || this.retransCount > 0 || deliveredRetrans;
+    return this.sackedBytes > 0 || this.retransCount > 0 || deliveredRetrans;
   }
 
   /** Fast or RTO recovery ended: 16 recoveries without a D-SACK reset reo_wnd (§6.2 step 4). */
@@ -258,10 +284,10 @@ export class RackTlp {
     if (this.reoWndPersist > 0 && --this.reoWndPersist === 0) this.reoWndMult = 1;
   }
 
-  private computeReoWnd(p: { inRecovery: boolean; dupThresh: number; minRttMs: number; srttMs: number | null }): number {
+  private computeReoWnd(p: { inRecovery: boolean; dupThresh: number; mss: number; minRttMs: number; srttMs: number | null }): number {
     if (!this.reorderingSeen) {
       if (p.inRecovery) return 0;
-      if (this.sackedCount >= p.dupThresh) return 0;
+      if (Math.ceil(this.sackedBytes / Math.max(1, p.mss)) >= p.dupThresh) return 0;
     }
     const minRtt = Number.isFinite(p.minRttMs) ? p.minRttMs : 0;
     return Math.min((this.reoWndMult * minRtt) / 4, p.srttMs ?? Infinity);
@@ -277,7 +303,8 @@ export class RackTlp {
     this.lastMarked.length = 0;
     let timeout = 0;
     if (this.rackXmitTs === -Infinity) return { lost, timeoutMs: 0 };
-    for (const s of this.segs) {
+    for (let i = this.head; i < this.segs.length; i++) {
+      const s = this.segs[i]!;
       if (s.sacked || s.lost) continue;
       if (!sentAfter(this.rackXmitTs, this.rackEndSeq, s.xmitTs, s.end)) continue;
       const remaining = s.xmitTs + this.rackRtt + this.reoWnd - now;
@@ -286,7 +313,7 @@ export class RackTlp {
         s.lossCause = undefined;
         this.lastMarked.push(s);
         this.lostBytes += s.end - s.start;
-        this.lostSegments++;
+        this.lostBytesMarked += s.end - s.start;
         if (s.retrans) this.lostRetransmissions++;
         const prev = lost[lost.length - 1];
         if (prev && this.abs(prev.seq) + prev.len === s.start && prev.retransmission === s.retrans) prev.len += s.end - s.start;
@@ -307,14 +334,14 @@ export class RackTlp {
 
   /** Start (u32) of the highest segment sent: what a TLP retransmits when it has no new data. */
   lastSegmentStart(): number | null {
-    const last = this.segs[this.segs.length - 1];
+    const last = this.segs.length > this.head ? this.segs[this.segs.length - 1]! : null;
     return last ? this.u32(last.start) : null;
   }
 
   /** The peer may have reneged (a second RTO in a row, RFC 2018 §8): SACK marks go. */
   forgetSacks(): void {
-    for (const s of this.segs) s.sacked = false;
-    this.sackedCount = 0;
+    for (let i = this.head; i < this.segs.length; i++) this.segs[i]!.sacked = false;
+    this.sackedBytes = 0;
   }
 
   /**
@@ -323,7 +350,7 @@ export class RackTlp {
    * ends it).
    */
   onRto(): void {
-    for (const s of this.segs) s.lost = false;
+    for (let i = this.head; i < this.segs.length; i++) this.segs[i]!.lost = false;
     this.lostBytes = 0;
     this.tlpEndSeq = null;
   }
@@ -332,7 +359,8 @@ export class RackTlp {
   firstLost(limit?: number): { seq: number; len: number; cause: number | undefined } | null {
     if (this.lostBytes <= 0) return null;
     const lim = limit === undefined ? Infinity : this.abs(limit);
-    for (const s of this.segs) {
+    for (let i = this.head; i < this.segs.length; i++) {
+      const s = this.segs[i]!;
       if (s.start >= lim) break;
       if (s.lost && !s.sacked) return { seq: this.u32(s.start), len: Math.min(s.end, lim) - s.start, cause: s.lossCause };
     }
@@ -344,7 +372,8 @@ export class RackTlp {
     if (this.lostBytes <= 0) return 0;
     const lim = this.abs(limit);
     let n = 0;
-    for (const s of this.segs) {
+    for (let i = this.head; i < this.segs.length; i++) {
+      const s = this.segs[i]!;
       if (s.start >= lim) break;
       if (s.lost && !s.sacked) n += Math.min(s.end, lim) - s.start;
     }
@@ -356,10 +385,12 @@ export class RackTlp {
   /**
    * TLP_calc_PTO (§7.2): 2·SRTT, plus the worst-case delayed-ACK time when only one segment is in
    * flight (the receiver may hold its ACK for it); 1 s without an RTT sample; never beyond the
-   * RTO's deadline.
+   * RTO's deadline. With more in flight Linux adds TCP_TIMEOUT_MIN (2 ms, `minExtraMs`): with
+   * millisecond timestamps a sub-millisecond path measures SRTT = 0, and a PTO of 0 would probe
+   * every flight at once.
    */
-  static pto(p: { srttMs: number | null; oneSegmentInFlight: boolean; maxAckDelayMs: number; rtoRemainingMs: number }): number {
-    let pto = p.srttMs === null ? 1000 : 2 * p.srttMs + (p.oneSegmentInFlight ? p.maxAckDelayMs : 0);
+  static pto(p: { srttMs: number | null; oneSegmentInFlight: boolean; maxAckDelayMs: number; minExtraMs: number; rtoRemainingMs: number }): number {
+    let pto = p.srttMs === null ? 1000 : 2 * p.srttMs + (p.oneSegmentInFlight ? p.maxAckDelayMs : p.minExtraMs);
     if (pto > p.rtoRemainingMs) pto = p.rtoRemainingMs;
     return Math.max(0, pto);
   }
@@ -404,9 +435,9 @@ export class RackTlp {
 
   /** Index of the segment holding unwrapped `a` (or the first after it); -1 when none. */
   private indexAt(a: number): number {
-    let lo = 0;
+    let lo = this.head;
     let hi = this.segs.length - 1;
-    if (hi < 0) return -1;
+    if (hi < lo) return -1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.segs[mid]!.end <= a) lo = mid + 1;
@@ -421,12 +452,11 @@ export class RackTlp {
     s.end = at;
     this.segs.splice(i + 1, 0, tail);
     if (s.retrans) this.retransCount++;
-    if (s.sacked) this.sackedCount++;
   }
 
   private forget(s: TxSegment): void {
     if (s.retrans) this.retransCount--;
-    if (s.sacked) this.sackedCount--;
+    if (s.sacked) this.sackedBytes -= s.end - s.start;
     else if (s.lost) this.lostBytes -= s.end - s.start;
   }
 }
