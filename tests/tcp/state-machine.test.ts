@@ -216,6 +216,15 @@ describe('SYN-RECEIVED', () => {
     expect(h.conn.state).toBe('ESTABLISHED');
     h.none();
   });
+  it('a FIN with the ACK of our SYN → ESTABLISHED then CLOSE-WAIT, FIN acknowledged (§3.10.7.4 eighth step)', () => {
+    const h = synRcvd();
+    h.recv({ flags: TCP_ACK | TCP_FIN, seq: rseq(0), ack: lseq(0), payload: bytes(3) });
+    expect(h.conn.state).toBe('CLOSE-WAIT');
+    expect(h.states().slice(-2)).toEqual(['SYN-RECEIVED->ESTABLISHED', 'ESTABLISHED->CLOSE-WAIT']);
+    expect(h.one().ack).toBe(rseq(4));
+    expect(h.conn.read(10)).toEqual(bytes(3));
+    expect(h.conn.readEof).toBe(true);
+  });
   it('an unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>', () => {
     const h = synRcvd();
     h.recv({ flags: TCP_ACK, seq: rseq(0), ack: seqAdd(LOCAL_ISS, 9) });
