@@ -363,6 +363,42 @@ describe('ESTABLISHED', () => {
     h.none();
     expect(h.events.some((e) => e.kind === 'drop' && e.data.reason === 'no-ack')).toBe(true);
   });
+  it('segment acceptability: the four cases of the §3.10.7.4 table', () => {
+    const dropped = (h: Harness) => h.events.filter((e) => e.kind === 'drop' && e.data.reason === 'out-of-window').length;
+    // RCV.WND = 4000 > 0.
+    const open = () => new Harness({ ...PLAIN, delayedAckMs: 0 }).established();
+    let h = open();
+    h.recv({ seq: rseq(3999), ack: lseq(0) }); // length 0: RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+    h.none();
+    expect(dropped(h)).toBe(0);
+    h.recv({ seq: rseq(4000), ack: lseq(0) }); // just beyond the window
+    expect(h.one().ack).toBe(rseq(0));
+    expect(dropped(h)).toBe(1);
+    h = open();
+    h.recv({ seq: rseq(-5), ack: lseq(0), payload: bytes(10) }); // length > 0, only the last octet in the window
+    expect(dropped(h)).toBe(0);
+    expect(h.conn.readableBytes).toBe(5);
+    h = open();
+    h.recv({ seq: rseq(3999), ack: lseq(0), payload: bytes(10) }); // only the first octet in the window
+    expect(dropped(h)).toBe(0);
+    expect(h.conn.assembler.rangeCount).toBe(1); // kept out of order, trimmed to the window
+    h = open();
+    h.recv({ seq: rseq(-10), ack: lseq(0), payload: bytes(10) }); // wholly old
+    expect(dropped(h)).toBe(1);
+    // RCV.WND = 0: only a zero-length segment at exactly RCV.NXT is acceptable.
+    h = open();
+    h.recv({ seq: rseq(0), ack: lseq(0), payload: bytes(4000) });
+    h.take();
+    expect(h.conn.advertisedWindow()).toBe(0);
+    h.recv({ seq: rseq(4000), ack: lseq(0) });
+    h.none();
+    expect(dropped(h)).toBe(0);
+    h.recv({ seq: rseq(4001), ack: lseq(0) });
+    expect(h.one().ack).toBe(rseq(4000));
+    h.recv({ seq: rseq(4000), ack: lseq(0), payload: bytes(1) });
+    expect(h.one().ack).toBe(rseq(4000));
+    expect(dropped(h)).toBe(2);
+  });
   it('an unacceptable segment (old data) is answered by an ACK (§3.10.7.4 first check)', () => {
     const h = new Harness().established();
     h.recv({ flags: TCP_ACK, seq: seqAdd(REMOTE_ISS, -100), ack: lseq(0), payload: bytes(10) });
