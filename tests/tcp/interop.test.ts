@@ -12,7 +12,7 @@
  *   tcplab → kernel: TCPLAB_INTEROP_IMPAIRED_OUT_MB (default 100). tcplab's sender is loss-based
  *     (CUBIC, SACK) and sees ~10% loss on its data (both drop stages); with RACK-TLP (RFC 8985:
  *     reordering within reo_wnd is not a loss, lost retransmissions and tail losses are found
- *     without an RTO) it reaches ~0.3 MB/s here: 100 MB in 5–6.5 min (314–389 s measured; 0.11 MB/s and
+ *     without an RTO) it reaches 0.2–0.3 MB/s here: 100 MB in 5–8 min (314–482 s measured; 0.11 MB/s and
  *     ~15 min before RACK). Linux's own CUBIC through the same impairments is slower
  *     (~0.08 MB/s, docs/tcp.md). TCPLAB_INTEROP_IMPAIRED_MB sets both directions.
  * Every impaired run prints its figures (MB, seconds, retransmissions, RTOs, SACK recoveries on
