@@ -14,7 +14,7 @@ import { VirtualLink } from '../../src-main/link/virtual-link';
 import { DeviceWrapper, type Device } from '../../src-main/link/device';
 import type { ImpairmentConfig } from '../../src-main/link/impairment';
 import { Stack } from '../../src-main/stack/stack';
-import { TcpSocket } from '../../src-main/stack/tcp/socket';
+import { bulkTransfer } from '../support/tcp-transfer';
 
 class PassThrough extends DeviceWrapper {}
 
@@ -55,39 +55,7 @@ async function run(opts: { offload: boolean; wrap?: boolean; aToB?: ImpairmentCo
   a.addInterface({ device: devA, ipv4: '192.0.2.1/24' });
   b.addInterface({ device: devB, ipv4: '192.0.2.2/24' });
   const data = pattern(opts.bytes ?? 200_000);
-  const srv = new TcpSocket(b.tcp);
-  srv.bind(0, 5000);
-  srv.listen(1);
-  const chunks: Uint8Array[] = [];
-  let done = false;
-  void (async () => {
-    const p = await srv.accept();
-    for (;;) {
-      const c = await p.recv(1 << 16);
-      if (c.length === 0) break;
-      chunks.push(c);
-    }
-    done = true;
-  })();
-  const cli = new TcpSocket(a.tcp);
-  void (async () => {
-    await cli.connect('192.0.2.2', 5000);
-    await cli.send(data);
-    cli.shutdown('SHUT_WR');
-  })();
-  for (let guard = 0; !done && guard < 1_000_000; guard++) {
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    const at = clock.nextTimerAt();
-    if (at === undefined) await new Promise((r) => setImmediate(r));
-    else clock.advanceTo(at);
-  }
-  expect(done).toBe(true);
-  const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    received.set(c, off);
-    off += c.length;
-  }
+  const received = await bulkTransfer(a, b, clock, data, { recvMax: 1 << 16 });
   expect(received).toEqual(data);
   return { received, frames, counters: { a: a.counters.snapshot(), b: b.counters.snapshot() } };
 }

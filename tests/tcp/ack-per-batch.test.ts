@@ -11,7 +11,7 @@ import { ManualClock } from '@shared/sim/clock';
 import { SeededRandom } from '@shared/sim/random';
 import { VirtualLink } from '../../src-main/link/virtual-link';
 import { Stack } from '../../src-main/stack/stack';
-import { TcpSocket } from '../../src-main/stack/tcp/socket';
+import { bulkTransfer } from '../support/tcp-transfer';
 
 /**
  * ackPerBatch (opt-in): one ACK per batch of frames the device delivers in one go. Here a batch is
@@ -39,36 +39,11 @@ async function transfer(ackPerBatch: boolean, bytes: number) {
       pureAcks++;
     }
   });
-  const srv = new TcpSocket(b.tcp);
-  srv.bind(0, 5000);
-  srv.listen(1);
-  const got: Uint8Array[] = [];
-  let done = false;
-  void (async () => {
-    const p = await srv.accept();
-    for (;;) {
-      const c = await p.recv(1 << 20);
-      if (c.length === 0) break;
-      got.push(c);
-    }
-    done = true;
-  })();
-  const cli = new TcpSocket(a.tcp);
   const data = new Uint8Array(bytes).map((_, i) => (i * 13) & 0xff);
-  void (async () => {
-    await cli.connect('192.0.2.2', 5000);
-    await cli.send(data);
-    cli.shutdown('SHUT_WR');
-  })();
-  for (let i = 0; i < 1_000_000 && !done; i++) {
-    for (let k = 0; k < 5; k++) await Promise.resolve();
-    const at = clock.nextTimerAt();
-    if (at === undefined) await new Promise((r) => setImmediate(r));
-    else clock.advanceTo(at);
-  }
+  const got = await bulkTransfer(a, b, clock, data);
   await a.close();
   await b.close();
-  return { equal: Buffer.compare(Buffer.concat(got), Buffer.from(data)) === 0, pureAcks, maxUnacked };
+  return { equal: Buffer.compare(got, Buffer.from(data)) === 0, pureAcks, maxUnacked };
 }
 
 describe('ackPerBatch: one ACK per input batch (opt-in stretch ACKs)', () => {

@@ -3,7 +3,7 @@ import { ManualClock, type Clock, type TimerHandle } from '@shared/sim/clock';
 import { SeededRandom } from '@shared/sim/random';
 import { VirtualLink } from '../../src-main/link/virtual-link';
 import { Stack } from '../../src-main/stack/stack';
-import { TcpSocket } from '../../src-main/stack/tcp/socket';
+import { bulkTransfer } from '../support/tcp-transfer';
 
 /** The stacks' view of a ManualClock, counting timer calls; `lazyCancel` as RealClock declares it. */
 function countingClock(manual: ManualClock, lazyCancel: boolean): Clock & { sets: number; clears: number } {
@@ -33,37 +33,8 @@ async function transfer(lazyCancel: boolean, bytes: number) {
   const b = new Stack({ clock, random: random.fork() });
   a.addInterface({ device: link.a, ipv4: '192.0.2.1/24' });
   b.addInterface({ device: link.b, ipv4: '192.0.2.2/24' });
-  const srv = new TcpSocket(b.tcp);
-  srv.bind(0, 5000);
-  srv.listen(1);
-  const received: Uint8Array[] = [];
-  let done = false;
-  void (async () => {
-    const p = await srv.accept();
-    for (;;) {
-      const c = await p.recv(1 << 20);
-      if (c.length === 0) break;
-      received.push(c);
-    }
-    await p.close();
-    done = true;
-  })();
-  const cli = new TcpSocket(a.tcp);
   const data = new Uint8Array(bytes).map((_, i) => (i * 7) & 0xff);
-  let closed = false;
-  void (async () => {
-    await cli.connect('192.0.2.2', 5000);
-    await cli.send(data);
-    await cli.close();
-    closed = true;
-  })();
-  for (let i = 0; i < 1_000_000 && !(done && closed); i++) {
-    for (let k = 0; k < 5; k++) await Promise.resolve();
-    const at = manual.nextTimerAt();
-    if (at === undefined) await new Promise((r) => setImmediate(r));
-    else manual.advanceTo(at);
-  }
-  const got = Buffer.concat(received);
+  const got = await bulkTransfer(a, b, manual, data, { end: 'close' });
   const ackTimes = { sets: clock.sets, clears: clock.clears };
   // TIME-WAIT and all: run the clock out, then nothing may be left.
   manual.runUntilIdle(manual.now() + 300_000);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { seq } from '@shared/wire/seq';
 import { emitTcp, parseTcp } from '@shared/wire/tcp';
 import { A, B, SimNet } from './simnet';
+import { observe } from '../support/observe';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../src-main/stack/tcp/segment';
 import type { TcpSocket } from '../../src-main/stack/tcp/socket';
 import type { TcpConnection } from '../../src-main/stack/tcp/connection';
@@ -13,17 +14,9 @@ import type { TcpConnection } from '../../src-main/stack/tcp/connection';
 const SPOOFED = 0xc0000263; // 192.0.2.99: no such host on the simulated path
 
 async function run<T>(net: SimNet, p: Promise<T>): Promise<T> {
-  let done = false;
-  let v: T | undefined;
-  let err: unknown = null;
-  p.then(
-    (x) => ((done = true), (v = x)),
-    (e) => ((done = true), (err = e)),
-  );
-  await net.runUntil(() => done, net.clock.now() + 600_000);
-  if (err) throw err;
-  if (!done) throw new Error('not finished');
-  return v as T;
+  const outcome = observe(p);
+  await net.runUntil(() => outcome.settled, net.clock.now() + 600_000);
+  return outcome.result('run');
 }
 
 function inject(net: SimNet, to: number, from: number, fields: { srcPort: number; dstPort: number; seq: number; ack?: number; flags: number; options?: never[] }): void {

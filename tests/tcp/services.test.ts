@@ -12,6 +12,7 @@ import { startServices } from '../../src-main/stack/services';
 import { TcpSocket } from '../../src-main/stack/tcp/socket';
 import { generatedSha256, runTcpClient } from '../../src-main/stack/tcp/services';
 import { flushMicrotasks } from './simnet';
+import { observe } from '../support/observe';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,47 +31,31 @@ function pair(seed = 1, loss = 0) {
 }
 
 async function settle<T>(clock: ManualClock, p: Promise<T>, limitMs = 600_000): Promise<T> {
-  let done = false;
-  let v: T | undefined;
-  let err: unknown = null;
-  p.then(
-    (x) => ((done = true), (v = x)),
-    (e) => ((done = true), (err = e)),
-  );
+  const outcome = observe(p);
   const end = clock.now() + limitMs;
-  while (!done) {
+  while (!outcome.settled) {
     await flushMicrotasks();
-    if (done) break;
+    if (outcome.settled) break;
     const at = clock.nextTimerAt();
     if (at === undefined || at > end) break;
     clock.advanceTo(at);
   }
-  if (err) throw err;
-  if (!done) throw new Error('not settled');
-  return v as T;
+  return outcome.result('settle');
 }
 
 /** As settle(), but lets real I/O (the --recv file stream) finish when no simulated timer is due. */
 async function settleWithIo<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let done = false;
-  let v: T | undefined;
-  let err: unknown = null;
-  p.then(
-    (x) => ((done = true), (v = x)),
-    (e) => ((done = true), (err = e)),
-  );
-  for (let idle = 0; !done && idle < 200; ) {
+  const outcome = observe(p);
+  for (let idle = 0; !outcome.settled && idle < 200; ) {
     await flushMicrotasks();
-    if (done) break;
+    if (outcome.settled) break;
     const at = clock.nextTimerAt();
     if (at === undefined || at > 600_000) {
       idle++;
       await new Promise((r) => setTimeout(r, 5));
     } else clock.advanceTo(at);
   }
-  if (err) throw err;
-  if (!done) throw new Error('not settled');
-  return v as T;
+  return outcome.result('settleWithIo');
 }
 
 describe('TCP services', () => {
