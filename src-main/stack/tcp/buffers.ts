@@ -174,6 +174,13 @@ export class Assembler {
     return true;
   }
 
+  /** Whether [offset, offset+length) lies wholly inside one range already held (a duplicate). */
+  covers(offset: number, length: number): boolean {
+    const end = offset + length;
+    for (const r of this.ranges) if (r.start <= offset && end <= r.end) return true;
+    return false;
+  }
+
   /**
    * If a range starts at offset 0, removes it and returns its length (bytes now in order);
    * otherwise 0. Then shifts the remaining ranges so offsets stay relative to the new RCV.NXT.

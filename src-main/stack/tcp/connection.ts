@@ -102,6 +102,12 @@ export interface TcpConfig {
    * loss probes. Off: RFC 5681/6582 fast retransmit on DupThresh duplicate ACKs and RFC 6675 IsLost.
    */
   rack: boolean;
+  /**
+   * Send D-SACKs (RFC 2883), like Linux net.ipv4.tcp_dsack = 1: on a SACK connection, the ACK for a
+   * wholly duplicate segment reports the duplicate range as its first SACK block, so the peer's
+   * RACK (RFC 8985 §6.2 step 4) and TLP (§7.4) can tell a spurious retransmission from a repair.
+   */
+  dsack: boolean;
   /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
   challengeAckLimit: number;
   /**
@@ -138,6 +144,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   maxOutOfOrderRanges: 32,
   dupThresh: 3,
   rack: true,
+  dsack: true,
   challengeAckLimit: 1000,
   // Linux's default: never ask (a SYN with ECE+CWR could meet a broken middlebox), but say yes
   // to a peer that asks, so a Linux peer with tcp_ecn=1 (or a lab) gets ECN end to end.
@@ -340,6 +347,11 @@ export class TcpConnection {
   // ---- options (RFC 7323, RFC 2018) ----
   wsOk = false;
   sackOk = false;
+  /**
+   * The D-SACK block (RFC 2883 §4) owed to the next ACK: set by the receive path for a duplicate
+   * segment, consumed by the one ACK that reports it (§4: a duplicate is reported once).
+   */
+  private pendingDsack: { left: SeqNum; right: SeqNum } | null = null;
   tsOk = false;
   private tsOffset = 0;
   private tsRecent = 0;
@@ -794,6 +806,8 @@ export class TcpConnection {
         return;
       }
       this.drop(this.state === 'TIME-WAIT' ? 'time-wait-old-duplicate' : 'out-of-window');
+      // RFC 2883 §4: data wholly below RCV.NXT was already acknowledged; this ACK reports it.
+      if (seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt)) this.noteDuplicate(seg.seq, seg.payload.length);
       this.sendAck();
       return;
     }
@@ -895,6 +909,8 @@ export class TcpConnection {
       // Trim what we already have (front) and what is beyond the window (back).
       const front = seqDiff(this.rcvNxt, segSeq);
       if (front > 0) {
+        // RFC 2883 §4: a segment partly below RCV.NXT is reported by its part below.
+        this.noteDuplicate(segSeq, Math.min(front, text.length));
         text = text.subarray(Math.min(front, text.length));
         segSeq = this.rcvNxt;
       }
@@ -1481,7 +1497,8 @@ export class TcpConnection {
    */
   private payloadMss(): number {
     let opts = this.tsOk ? 12 : 0;
-    if (this.sackOk && !this.assembler.isEmpty) opts += 4 + 8 * Math.min(this.assembler.rangeCount, this.tsOk ? 3 : 4);
+    const blocks = (this.sackOk ? this.assembler.rangeCount : 0) + (this.pendingDsack ? 1 : 0);
+    if (blocks > 0) opts += 4 + 8 * Math.min(blocks, this.tsOk ? 3 : 4);
     return this.effectiveMss() - opts;
   }
 
@@ -1652,12 +1669,20 @@ export class TcpConnection {
       ts.tsecr = this.tsRecent;
       opts.push(NOP_OPTION, NOP_OPTION, ts);
     }
-    if (this.sackOk && !this.assembler.isEmpty) {
-      // RFC 2018 §3: at most 3 blocks with timestamps (4 without), newest first (§4).
-      const blocks = this.assembler.byRecency(this.tsOk ? 3 : 4).map((r) => ({
+    const dsack = this.pendingDsack;
+    if (this.sackOk && (dsack !== null || !this.assembler.isEmpty)) {
+      // RFC 2018 §3: at most 3 blocks with timestamps (4 without), newest first (§4). RFC 2883 §4:
+      // a D-SACK goes first, once, and the blocks after it keep their RFC 2018 order — so the
+      // out-of-order range that holds the duplicate (the most recently touched one) comes second.
+      const max = this.tsOk ? 3 : 4;
+      const blocks = this.assembler.byRecency(dsack ? max - 1 : max).map((r) => ({
         left: seqAdd(this.rcvNxt, r.start),
         right: seqAdd(this.rcvNxt, r.end),
       }));
+      if (dsack) {
+        blocks.unshift(dsack);
+        this.pendingDsack = null;
+      }
       opts.push(NOP_OPTION, NOP_OPTION, { kind: 'sack', blocks });
     }
     return opts;
@@ -1833,6 +1858,9 @@ export class TcpConnection {
       } else {
         // Out of order: keep it (bounded) and ACK at once with SACK blocks (RFC 5681 §4.2, RFC 2018).
         this.stats.outOfOrderSegments++;
+        // RFC 2883 §4: wholly inside a range we already hold — a duplicate. (add() below still
+        // marks that range newest, so it follows the D-SACK as the second block, §4.)
+        if (this.assembler.covers(offset, text.length)) this.noteDuplicate(segSeq, text.length);
         if (this.assembler.add(offset, text.length)) {
           this.receiveBuffer.writeAt(this.receiveBuffer.length + offset, text);
         } else {
@@ -1849,9 +1877,23 @@ export class TcpConnection {
       this.ceAckNow = false;
       needAckNow = true;
     }
+    // A D-SACK is reported at once (as Linux does), not held for the delayed ACK.
+    if (this.pendingDsack !== null) needAckNow = true;
     if (needAckNow || this.config.delayedAckMs <= 0) this.sendAck();
     else if (deferAck) this.env.deferAck!(this);
     else if (!this.timers.has('delack')) this.startTimer('delack', this.config.delayedAckMs);
+  }
+
+  /**
+   * Remembers [start, start+length) as the D-SACK for the next ACK (RFC 2883), when SACK was
+   * negotiated and `config.dsack` is on. At most one D-SACK per ACK (§4): a later duplicate before
+   * that ACK replaces an earlier one.
+   */
+  private noteDuplicate(start: SeqNum, length: number): void {
+    // Only where sendAck() sends a plain ACK with data options (not in TIME-WAIT, like Linux's
+    // time-wait ACK, which carries no SACK).
+    if (length <= 0 || !this.sackOk || !this.config.dsack || !this.isSynchronized() || this.state === 'TIME-WAIT') return;
+    this.pendingDsack = { left: start, right: seqAdd(start, length) };
   }
 
   /** The end of an input batch (see TcpConnectionEnv.deferAck): the ACK it deferred, if still owed. */
