@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { SocketError } from '../../src-main/stack/errors';
 import { toDuplex } from '../../src-main/stack/tcp/socket';
 import { A, B, SimNet, flushMicrotasks } from './simnet';
+import { observe } from '../support/observe';
 
 function pattern(n: number, seed = 7): Uint8Array {
   const b = new Uint8Array(n);
@@ -19,23 +20,9 @@ function pattern(n: number, seed = 7): Uint8Array {
 }
 
 async function settle<T>(net: SimNet, p: Promise<T>, limitMs = 600_000): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let error: unknown;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (e) => {
-      done = true;
-      error = e;
-    },
-  );
-  await net.runUntil(() => done, net.clock.now() + limitMs);
-  if (!done) throw new Error('operation did not finish in simulated time');
-  if (error) throw error;
-  return value as T;
+  const outcome = observe(p);
+  await net.runUntil(() => outcome.settled, net.clock.now() + limitMs);
+  return outcome.result('operation in simulated time');
 }
 
 async function errnoOf(net: SimNet, p: Promise<unknown>): Promise<string> {
