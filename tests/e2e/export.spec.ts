@@ -342,7 +342,7 @@ test.describe('permission hints', () => {
   });
 
   test('creating a TAP and capturing show the one-time command with a copy button, in en and zh-CN', async ({ page, context }) => {
-    test.skip(why !== null, `needs it: ${why}`);
+    test.skip(why !== null, `needs setpriv and /dev/net/tun: ${why}`);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: unprivileged!.origin });
     await page.goto(unprivileged!.url);
     await page.getByTestId('locale-select').selectOption('en');

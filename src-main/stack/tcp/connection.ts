@@ -1313,12 +1313,17 @@ export class TcpConnection {
     // Going back N after an RTO, only what it already resent.
     const first = rack.firstLost(this.inRecovery ? undefined : this.sndNxt);
     if (first) {
-      const cause = this.currentCause;
-      if (first.cause !== undefined) this.currentCause = first.cause;
-      this.retransmitAt(seq(first.seq), 'rack', Math.min(first.len, this.payloadMss()));
-      this.currentCause = cause;
+      this.retransmitRackLoss(first, this.payloadMss());
       this.probeCc('send');
     }
+  }
+
+  /** Retransmits (up to `mss` of) a range RACK marked lost, caused by its 'rack-loss' probe event. */
+  private retransmitRackLoss(lost: { seq: number; len: number; cause: number | undefined }, mss: number): void {
+    const cause = this.currentCause;
+    if (lost.cause !== undefined) this.currentCause = lost.cause;
+    this.retransmitAt(seq(lost.seq), 'rack', Math.min(lost.len, mss));
+    this.currentCause = cause;
   }
 
   /** The reordering timer fired (§6.3): look again with the time that has passed. */
@@ -1329,15 +1334,28 @@ export class TcpConnection {
   }
 
   /**
+   * RFC 8985 §7.2/§7.3: a probe may go only with data outstanding, nothing SACKed, no recovery
+   * and no probe of this episode still unanswered, in a state that sends data.
+   */
+  private tlpMayProbe(rack: RackTlp): boolean {
+    const sb = this.scoreboard;
+    return (
+      SYNCHRONIZED_DATA_STATES.has(this.state) &&
+      seqDiff(this.sndMax, this.sndUna) > 0 &&
+      !this.recovering() &&
+      rack.tlpEndSeq === null &&
+      (sb === null || sb.sackedBytes === 0)
+    );
+  }
+
+  /**
    * TLP scheduling (RFC 8985 §7.2): with data outstanding, nothing SACKed, no recovery and no
    * probe of this episode outstanding, a probe goes after PTO unless an ACK comes first.
    */
   private scheduleTlp(): void {
     const rack = this.rack;
     if (!rack) return;
-    const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
-    const sb = this.scoreboard;
-    if (!outstanding || this.recovering() || rack.tlpEndSeq !== null || (sb !== null && sb.sackedBytes > 0) || this.timers.has('persist') || !SYNCHRONIZED_DATA_STATES.has(this.state)) {
+    if (!this.tlpMayProbe(rack) || this.timers.has('persist')) {
       if (this.timers.has('tlp')) this.stopTimer('tlp');
       return;
     }
@@ -1359,9 +1377,7 @@ export class TcpConnection {
    */
   private onTlp(): void {
     const rack = this.rack;
-    if (!rack || !SYNCHRONIZED_DATA_STATES.has(this.state) || !this.synAcked) return;
-    if (seqDiff(this.sndMax, this.sndUna) <= 0 || this.recovering() || rack.tlpEndSeq !== null) return;
-    if (this.scoreboard && this.scoreboard.sackedBytes > 0) return;
+    if (!rack || !this.synAcked || !this.tlpMayProbe(rack)) return;
     const unsent = this.sendBuffer.length - this.sentOffset();
     const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq());
     const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
@@ -1520,10 +1536,7 @@ export class TcpConnection {
         // with RACK's marks). Going back N after an RTO, only those it already resent (lost again).
         const lost = this.rack.firstLost(this.inRecovery ? undefined : this.sndNxt);
         if (lost) {
-          const cause = this.currentCause;
-          if (lost.cause !== undefined) this.currentCause = lost.cause;
-          this.retransmitAt(seq(lost.seq), 'rack', Math.min(lost.len, mss));
-          this.currentCause = cause;
+          this.retransmitRackLoss(lost, mss);
           sent = true;
           continue;
         }
