@@ -52,7 +52,12 @@ test("the congestion view draws the Linux peer's polled cwnd beside tcplab's tru
   kernel.ns.run('tc', ['qdisc', 'add', 'dev', ifname, 'root', 'tbf', 'rate', '8mbit', 'burst', '16kb', 'latency', '100ms']);
   kernel.ns.run('sh', ['-c', 'head -c 1000000 /dev/urandom > /tmp/tcplab-livecc-e2e.bin']);
   const peer = runInNs(kernel.ns, 'socat', ['-T', '30', 'TCP-LISTEN:5003,reuseaddr', 'SYSTEM:cat /tmp/tcplab-livecc-e2e.bin & cat >/dev/null; wait'], { timeoutMs: 60_000 });
-  await new Promise((r) => setTimeout(r, 300));
+  // The poll follows the TAP into its namespace (an `ip netns list` and one probe per namespace, slow
+  // on a loaded machine). Connect only once it is there, or the kernel's ~1 s of sending can pass
+  // unsampled (CI once read 0 samples at 'done' and 10 a few seconds later).
+  await expect(page.getByTestId('tap-kernel-poll')).toContainText(kernel.ns.name, { timeout: 20_000 });
+  // socat listens before tcplab's SYN arrives (a RST would end the run with ECONNREFUSED).
+  await expect.poll(() => kernel!.ns.run('ss', ['-tlnH', 'sport', '=', ':5003']).trim(), { timeout: 10_000 }).not.toBe('');
 
   await page.getByTestId('tap-connect-host').fill(kernel.kernelAddr);
   await page.getByTestId('tap-connect-port').fill('5003');
@@ -62,9 +67,8 @@ test("the congestion view draws the Linux peer's polled cwnd beside tcplab's tru
   await page.getByTestId('tap-connect-open').click();
   await expect(page.getByTestId('tap-clients')).toContainText('done', { timeout: 45_000 });
   await peer;
-  // The poll found the namespace the TAP moved to, and sampled.
-  await expect(page.getByTestId('tap-kernel-poll')).toContainText(kernel.ns.name);
-  await expect(page.getByTestId('tap-kernel-poll')).not.toContainText(' 0 samples');
+  // The poll sampled the kernel's socket (the panel refreshes once a second).
+  await expect(page.getByTestId('tap-kernel-poll')).toHaveText(/: [1-9]\d* samples/, { timeout: 10_000 });
 
   await page.getByTestId('tap-hide').click();
   await page.locator('[data-tab="congestion"]').click();
