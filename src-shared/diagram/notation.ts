@@ -66,16 +66,39 @@ export function badgesOf(analysisFlags: number): string[] {
 
 const u32 = (n: number): number => n >>> 0;
 
-function optionsText(o: LadderOptionsDto, sackBase: number): string {
+/** a < b in sequence space (RFC 9293 §3.4: modulo 2^32). */
+const seqBefore = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+
+/**
+ * RFC 2883 §4: the first SACK block reports a duplicate (a D-SACK) when it lies below the
+ * cumulative ACK, or inside the second block. `ack` is absent on a segment without ACK.
+ */
+export function firstSackBlockIsDsack(sack: readonly number[], ack: number | undefined): boolean {
+  if (sack.length < 2) return false;
+  const left = sack[0]!;
+  const right = sack[1]!;
+  if (ack !== undefined && seqBefore(left, ack)) return true;
+  if (sack.length < 4) return false;
+  return !seqBefore(left, sack[2]!) && !seqBefore(sack[3]!, right);
+}
+
+function optionsText(o: LadderOptionsDto, sackBase: number, ack: number | undefined): string {
   const parts: string[] = [];
   if (o.mss !== undefined) parts.push(`mss ${o.mss}`);
   if (o.wscale !== undefined) parts.push(`wscale ${o.wscale}`);
   if (o.sackOk) parts.push('sackOK');
   if (o.ts) parts.push(`ts ${o.ts[0]} ${o.ts[1]}`);
   if (o.sack && o.sack.length >= 2) {
+    const block = (i: number): string => `${u32(o.sack![i]! - sackBase)}:${u32(o.sack![i + 1]! - sackBase)}`;
+    // A D-SACK is named apart (as Wireshark's "D-SACK"): it reports a duplicate, not a hole's edge.
+    let first = 0;
+    if (firstSackBlockIsDsack(o.sack, ack)) {
+      parts.push(`dsack ${block(0)}`);
+      first = 2;
+    }
     const blocks: string[] = [];
-    for (let i = 0; i + 1 < o.sack.length; i += 2) blocks.push(`${u32(o.sack[i]! - sackBase)}:${u32(o.sack[i + 1]! - sackBase)}`);
-    parts.push(`sack ${blocks.join(' ')}`);
+    for (let i = first; i + 1 < o.sack.length; i += 2) blocks.push(block(i));
+    if (blocks.length > 0) parts.push(`sack ${blocks.join(' ')}`);
   }
   return parts.length === 0 ? '' : ` <${parts.join(',')}>`;
 }
@@ -104,6 +127,6 @@ export function segmentLabel(s: LadderSegmentDto, isn: readonly [number, number]
   if (hasAck) text += text === '' ? `ACK ${ack}` : ` ack ${ack}`;
   if (text === '') text = `${seq}(0)`;
   if (detail.window) text += ` win ${s.win}`;
-  if (detail.options && s.opts) text += optionsText(s.opts, detail.relative ? peer : 0);
+  if (detail.options && s.opts) text += optionsText(s.opts, detail.relative ? peer : 0, hasAck ? s.ack : undefined);
   return text;
 }

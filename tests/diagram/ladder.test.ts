@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layoutLadder, statesAt, timeToY, visibleArrows, yToTime } from '../../src-shared/diagram/ladder';
-import { badgesOf, segmentLabel } from '../../src-shared/diagram/notation';
+import { badgesOf, firstSackBlockIsDsack, segmentLabel } from '../../src-shared/diagram/notation';
 import { A_DUPLICATE_ACK, A_RETRANSMISSION, A_ZERO_WINDOW } from '../../src-shared/analysis/types';
 import { bulkCapture, labLike } from './fixtures';
 
@@ -24,6 +24,21 @@ describe('labels in the classic notation', () => {
     const withSack = { ...s[5]!, opts: { sack: [1001 + 2048, 1001 + 3072] } };
     expect(segmentLabel(withSack, data.isn, { relative: true, window: false, options: true })).toBe('ACK 1025 <sack 2049:3073>');
     expect(segmentLabel(withSack, data.isn, { relative: true, window: false, options: false })).toBe('ACK 1025');
+  });
+  it('names a D-SACK apart (RFC 2883 §4): first block below the ACK, or inside the second block', () => {
+    const opts = { relative: true, window: false, options: true };
+    // s[5] acknowledges 2025 (absolute): a first block below it reports a duplicate.
+    const belowAck = { ...s[5]!, opts: { sack: [1001, 1001 + 512] } };
+    expect(segmentLabel(belowAck, data.isn, opts)).toBe('ACK 1025 <dsack 1:513>');
+    const inSecond = { ...s[5]!, opts: { sack: [1001 + 2048, 1001 + 2560, 1001 + 2048, 1001 + 3072, 1001 + 4096, 1001 + 5120] } };
+    expect(segmentLabel(inSecond, data.isn, opts)).toBe('ACK 1025 <dsack 2049:2561,sack 2049:3073 4097:5121>');
+    // Two ordinary blocks, the first not inside the second: plain SACK.
+    const twoHoles = { ...s[5]!, opts: { sack: [1001 + 4096, 1001 + 5120, 1001 + 2048, 1001 + 3072] } };
+    expect(segmentLabel(twoHoles, data.isn, opts)).toBe('ACK 1025 <sack 4097:5121 2049:3073>');
+    // Sequence space wraps: an ACK just past 2^32 still has 0xffffff00 below it.
+    expect(firstSackBlockIsDsack([0xffff_ff00, 0xffff_ff80], 0x10)).toBe(true);
+    expect(firstSackBlockIsDsack([0x20, 0x40], 0x10)).toBe(false);
+    expect(firstSackBlockIsDsack([0x20, 0x40], undefined)).toBe(false);
   });
   it('wraps sequence numbers modulo 2^32', () => {
     const wrapped = { ...s[4]!, seq: 0xffff_ff00, ack: 5001 };
