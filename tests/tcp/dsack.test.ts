@@ -76,6 +76,40 @@ describe('D-SACK (RFC 2883 §4)', () => {
     ]);
   });
 
+  it('a segment that partly overlaps a held range reports only the overlap, then the merged range', () => {
+    const h = sackEst();
+    h.at(10).recv({ seq: rseq(1000), ack: lseq(0), payload: bytes(200) });
+    h.one();
+    // [1100, 1300): 100 bytes already held, 100 new.
+    h.at(11).recv({ seq: rseq(1100), ack: lseq(0), payload: bytes(200, 1100) });
+    const a = h.one();
+    expect(a.ack).toBe(rseq(0));
+    expect(sackOf(a)).toEqual([
+      [rseq(1100), rseq(1200)],
+      [rseq(1000), rseq(1300)],
+    ]);
+  });
+
+  it('a segment only adjacent to a held range is new data: no D-SACK', () => {
+    const h = sackEst();
+    h.at(10).recv({ seq: rseq(1000), ack: lseq(0), payload: bytes(200) });
+    h.one();
+    h.at(11).recv({ seq: rseq(800), ack: lseq(0), payload: bytes(200, 800) });
+    expect(sackOf(h.one())).toEqual([[rseq(800), rseq(1200)]]);
+  });
+
+  it('an in-order segment that runs on into held data reports the part it duplicated (below the new ACK)', () => {
+    const h = sackEst();
+    h.at(10).recv({ seq: rseq(500), ack: lseq(0), payload: bytes(500, 500) });
+    h.one();
+    // A retransmission of [0, 700) fills the hole and repeats [500, 700).
+    h.at(11).recv({ seq: rseq(0), ack: lseq(0), payload: bytes(700) });
+    const a = h.one();
+    expect(a.ack).toBe(rseq(1000));
+    expect(sackOf(a)).toEqual([[rseq(500), rseq(700)]]);
+    expect(h.conn.readableBytes).toBe(1000);
+  });
+
   it('the D-SACK counts toward the 4 blocks an option holds without timestamps (RFC 2018 §3)', () => {
     const h = sackEst();
     for (let i = 1; i <= 4; i++) h.at(i).recv({ seq: rseq(i * 200), ack: lseq(0), payload: bytes(100) });

@@ -174,11 +174,17 @@ export class Assembler {
     return true;
   }
 
-  /** Whether [offset, offset+length) lies wholly inside one range already held (a duplicate). */
-  covers(offset: number, length: number): boolean {
+  /**
+   * The first part of [offset, offset+length) already held, as offsets, or null when it brings only
+   * new bytes (adjacent ranges do not overlap). The whole segment when it is a pure duplicate.
+   */
+  firstOverlap(offset: number, length: number): { start: number; end: number } | null {
     const end = offset + length;
-    for (const r of this.ranges) if (r.start <= offset && end <= r.end) return true;
-    return false;
+    for (const r of this.ranges) {
+      if (r.start >= end) break;
+      if (r.end > offset) return { start: Math.max(offset, r.start), end: Math.min(end, r.end) };
+    }
+    return null;
   }
 
   /**

@@ -1855,6 +1855,9 @@ export class TcpConnection {
         needAckNow = true;
       } else if (offset === 0) {
         const hadOutOfOrder = !this.assembler.isEmpty;
+        // RFC 2883 §4: a segment that fills the gap and runs on into data held out of order (a
+        // retransmission larger than the hole) reports that duplicated part, as Linux does.
+        if (hadOutOfOrder) this.noteHeldOverlap(segSeq, 0, text.length);
         this.receiveBuffer.writeAt(this.receiveBuffer.length, text);
         const inOrder = this.assembler.addAtFront(text.length);
         this.receiveBuffer.commit(inOrder);
@@ -1871,9 +1874,10 @@ export class TcpConnection {
       } else {
         // Out of order: keep it (bounded) and ACK at once with SACK blocks (RFC 5681 §4.2, RFC 2018).
         this.stats.outOfOrderSegments++;
-        // RFC 2883 §4: wholly inside a range we already hold — a duplicate. (add() below still
-        // marks that range newest, so it follows the D-SACK as the second block, §4.)
-        if (this.assembler.covers(offset, text.length)) this.noteDuplicate(segSeq, text.length);
+        // RFC 2883 §4: a duplicate of bytes held out of order, whole or in part, is reported by the
+        // duplicated part (Linux tcp_data_queue_ofo). add() below still marks the enclosing range
+        // newest, so it follows the D-SACK as the second block (§4.1).
+        this.noteHeldOverlap(segSeq, offset, text.length);
         if (this.assembler.add(offset, text.length)) {
           this.receiveBuffer.writeAt(this.receiveBuffer.length + offset, text);
         } else {
@@ -1907,6 +1911,12 @@ export class TcpConnection {
     // time-wait ACK, which carries no SACK).
     if (length <= 0 || !this.sackOk || !this.config.dsack || !this.isSynchronized() || this.state === 'TIME-WAIT') return;
     this.pendingDsack = { left: start, right: seqAdd(start, length) };
+  }
+
+  /** The first part of a segment at `offset` (from RCV.NXT) that duplicates held out-of-order bytes, as a D-SACK. */
+  private noteHeldOverlap(segSeq: SeqNum, offset: number, length: number): void {
+    const dup = this.assembler.firstOverlap(offset, length);
+    if (dup) this.noteDuplicate(seqAdd(segSeq, dup.start - offset), dup.end - dup.start);
   }
 
   /** The end of an input batch (see TcpConnectionEnv.deferAck): the ACK it deferred, if still owed. */
