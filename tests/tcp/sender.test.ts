@@ -359,6 +359,25 @@ describe('keep-alive (RFC 1122 §4.2.3.6)', () => {
     expect(h.one().flags & 0x04).toBeTruthy(); // RST
     expect(h.closedWith).toBe('ETIMEDOUT');
   });
+  it('sends no keep-alive probe while data is unacknowledged (the RTO probes then; Linux tcp_keepalive_timer)', () => {
+    const h = est({ ...CFG, keepAlive: true, keepIdleMs: 10_000, keepIntervalMs: 1000, keepCount: 3 });
+    h.conn.write(bytes(100));
+    h.take();
+    // The peer is silent for 25 s: only retransmissions of the 100 bytes leave, no keep-alive.
+    const out = [];
+    for (let t = 1000; t <= 25_000; t += 1000) out.push(...h.at(t).take());
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((seg) => seg.seq === lseq(0) && seg.payload.length === 100)).toBe(true);
+    expect(h.conn.state).toBe('ESTABLISHED');
+    // Once everything is acknowledged, idle time counts again from that ACK.
+    h.at(25_500).recv({ seq: rseq(0), ack: lseq(100) });
+    h.at(35_499);
+    h.take();
+    h.at(35_500);
+    const p = h.one();
+    expect(p.seq).toBe(seqAdd(lseq(100), -1));
+    expect(p.payload.length).toBe(0);
+  });
   it('an answer resets the probe count', () => {
     const h = est({ ...CFG, keepAlive: true, keepIdleMs: 10_000, keepIntervalMs: 1000, keepCount: 2 });
     h.at(10_000);

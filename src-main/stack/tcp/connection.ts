@@ -2340,6 +2340,12 @@ export class TcpConnection {
       this.startTimer('keepalive', this.config.keepIdleMs - idle);
       return;
     }
+    // Data outstanding or waiting: the RTO or the persist timer already probes the peer (and ends
+    // a dead connection), so no keep-alive goes out, as in Linux's tcp_keepalive_timer.
+    if (seqDiff(this.sndMax, this.sndUna) > 0 || this.sendBuffer.length - this.sentOffset() > 0) {
+      this.startTimer('keepalive', this.config.keepIdleMs);
+      return;
+    }
     if (this.keepaliveProbes >= this.config.keepCount) {
       this.abort('keep-alive timeout', 'ETIMEDOUT');
       return;
