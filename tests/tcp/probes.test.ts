@@ -24,8 +24,9 @@ function everyTimer(): Harness {
   h.recv({ seq: rseq(20), ack: lseq(10), window: 0 }); // all acked: rto stops
   h.conn.write(bytes(100)); // zero window: persist starts
   h.at(410 + 400); // persist fires (RTO backed off once: 400 ms) and restarts
-  h.recv({ seq: rseq(20), ack: lseq(10), window: 4000 }); // window opens: persist stops, data goes
-  h.recv({ seq: rseq(20), ack: lseq(110), window: 4000 });
+  h.recv({ seq: rseq(20), ack: lseq(10), window: 4000 }); // window opens: persist stops
+  h.recv({ seq: rseq(20), ack: lseq(11), window: 4000 }); // the probe's byte ACKed: Nagle lets the other 99 go
+  h.recv({ seq: rseq(20), ack: lseq(110), window: 4000 }); // all ACKed (no keep-alive while data waits)
   h.at(810 + 10_000); // keep-alive: 10 s idle after the last segment (at 810 ms) fires, one probe
   h.recv({ seq: rseq(20), ack: lseq(110) }); // answered
   h.conn.close(); // FIN-WAIT-1, orphaned: the keep-alive goes on until TIME-WAIT
