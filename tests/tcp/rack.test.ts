@@ -299,6 +299,30 @@ describe('RACK-TLP probes (issue #6 item 7)', () => {
 });
 
 describe('RackTlp bookkeeping (congestion/rack.ts)', () => {
+  it('at one clock instant, transmission order decides RACK_sent_after: new data sent before a retransmission does not make it lost', () => {
+    const ackAt = (rack: RackTlp, now: number, ack: number, blocks: [number, number][]) =>
+      rack.onAck({ now, ack, blocks: blocks.map(([left, right]) => ({ left, right })), dsack: false, tsEchoMs: null, minRttMs: 20, srttMs: 20, sndMax: 3000, inRecovery: true, dupThresh: 3, mss: 1000 });
+    const run = (newDataFirst: boolean) => {
+      const rack = new RackTlp();
+      rack.reset(0);
+      rack.onTransmit(0, 1000, 0);
+      rack.onTransmit(1000, 1000, 0);
+      ackAt(rack, 20, 0, [[1000, 2000]]);
+      expect(rack.detectLoss(20).lost).toEqual([{ seq: 0, len: 1000, retransmission: false }]);
+      // One ACK's processing at t = 20 sends both (the clock does not move inside it).
+      if (newDataFirst) rack.onTransmit(2000, 1000, 20);
+      rack.onTransmit(0, 1000, 20);
+      if (!newDataFirst) rack.onTransmit(2000, 1000, 20);
+      // The new segment is SACKed one RTT later; the retransmission's ACK is not in yet.
+      ackAt(rack, 40, 0, [[1000, 3000]]);
+      return rack.detectLoss(40).lost;
+    };
+    // Sent after the new data: still in flight, not lost (RFC 8985 §6.2 with Linux's ns timestamps' order).
+    expect(run(true)).toEqual([]);
+    // Sent before it, the same SACK does mark it lost (the reo_wnd is 0 in recovery).
+    expect(run(false)).toEqual([{ seq: 0, len: 1000, retransmission: true }]);
+  });
+
   it('keeps its lost-byte count equal to its segments through random splits, SACKs, ACKs and the sequence wrap', () => {
     let marked = 0;
     let retransmissionsLost = 0;

@@ -31,6 +31,13 @@ interface TxSegment {
   end: number;
   /** Segment.xmit_ts (§6.1): when it was last (re)transmitted, ms. */
   xmitTs: number;
+  /**
+   * Transmission order (a counter): breaks ties between entries sent at the same clock time. The
+   * injected clock gives one instant to a whole ACK's processing, where new data can leave before
+   * a retransmission; RACK_sent_after's sequence tie-break (§6.2) would then call the
+   * retransmission older. Linux has the same order from its nanosecond skb timestamps.
+   */
+  xmitOrder: number;
   /** Segment.retransmitted (§6.1). */
   retrans: boolean;
   /** Segment.lost (§6.1): marked lost and not retransmitted since. */
@@ -91,7 +98,10 @@ export class RackTlp {
   // — RACK state (RFC 8985 §6.1) —
   /** RACK.xmit_ts and RACK.end_seq (unwrapped) of the most recently sent delivered segment. */
   private rackXmitTs = -Infinity;
+  private rackXmitOrder = -Infinity;
   private rackEndSeq = -Infinity;
+  /** Next TxSegment.xmitOrder. */
+  private xmitCounter = 0;
   /** RACK.rtt: RTT of that segment, ms. */
   rackRtt = 0;
   /** RACK.fack: highest end_seq delivered (unwrapped). */
@@ -131,6 +141,7 @@ export class RackTlp {
     this.retransCount = 0;
     this.lostBytes = 0;
     this.rackXmitTs = -Infinity;
+    this.rackXmitOrder = -Infinity;
     this.rackEndSeq = -Infinity;
     this.fack = -Infinity;
     this.tlpEndSeq = null;
@@ -157,8 +168,8 @@ export class RackTlp {
     if (a >= high) {
       // New data (a gap would mean bytes sent without being recorded: record it as sent now).
       // Sent at the same instant as the last entry, right after it: the same entry grows.
-      if (last && last.xmitTs === now && !last.retrans && !last.lost && !last.sacked) last.end = b;
-      else this.segs.push({ start: high, end: b, xmitTs: now, retrans: false, lost: false, sacked: false });
+      if (last && last.xmitTs === now && last.xmitOrder === this.xmitCounter - 1 && !last.retrans && !last.lost && !last.sacked) last.end = b;
+      else this.segs.push({ start: high, end: b, xmitTs: now, xmitOrder: this.xmitCounter++, retrans: false, lost: false, sacked: false });
       return;
     }
     let i = this.indexAt(Math.max(a, this.unaAbs));
@@ -166,10 +177,12 @@ export class RackTlp {
       this.split(i, a);
       i++;
     }
+    const order = this.xmitCounter++;
     for (; i >= 0 && i < this.segs.length && this.segs[i]!.start < b; i++) {
       if (this.segs[i]!.end > b) this.split(i, b);
       const s = this.segs[i]!;
       s.xmitTs = now;
+      s.xmitOrder = order;
       if (!s.retrans) {
         s.retrans = true;
         this.retransCount++;
@@ -180,7 +193,7 @@ export class RackTlp {
       }
     }
     // A resend that runs on past the highest byte sent: the rest is new data.
-    if (b > high) this.segs.push({ start: high, end: b, xmitTs: now, retrans: false, lost: false, sacked: false });
+    if (b > high) this.segs.push({ start: high, end: b, xmitTs: now, xmitOrder: order, retrans: false, lost: false, sacked: false });
   }
 
   /**
@@ -256,8 +269,9 @@ export class RackTlp {
         if (p.tsEchoMs !== null && p.tsEchoMs < Math.floor(s.xmitTs)) continue;
         if (rtt < p.minRttMs) continue;
       }
-      if (sentAfter(s.xmitTs, s.end, this.rackXmitTs, this.rackEndSeq)) {
+      if (sentAfter(s.xmitTs, s.xmitOrder, s.end, this.rackXmitTs, this.rackXmitOrder, this.rackEndSeq)) {
         this.rackXmitTs = s.xmitTs;
+        this.rackXmitOrder = s.xmitOrder;
         this.rackEndSeq = s.end;
         this.rackRtt = p.now - s.xmitTs;
       }
@@ -306,7 +320,7 @@ export class RackTlp {
     for (let i = this.head; i < this.segs.length; i++) {
       const s = this.segs[i]!;
       if (s.sacked || s.lost) continue;
-      if (!sentAfter(this.rackXmitTs, this.rackEndSeq, s.xmitTs, s.end)) continue;
+      if (!sentAfter(this.rackXmitTs, this.rackXmitOrder, this.rackEndSeq, s.xmitTs, s.xmitOrder, s.end)) continue;
       const remaining = s.xmitTs + this.rackRtt + this.reoWnd - now;
       if (remaining <= 0) {
         s.lost = true;
@@ -461,7 +475,12 @@ export class RackTlp {
   }
 }
 
-/** RACK_sent_after (§6.2): t1 after t2, or at the same time with a higher end sequence. */
-function sentAfter(t1: number, seq1: number, t2: number, seq2: number): boolean {
-  return t1 > t2 || (t1 === t2 && seq1 > seq2);
+/**
+ * RACK_sent_after (§6.2): t1 after t2, or at the same time with a higher end sequence — with the
+ * transmission order between the two (TxSegment.xmitOrder) decided first at the same time.
+ */
+function sentAfter(t1: number, order1: number, seq1: number, t2: number, order2: number, seq2: number): boolean {
+  if (t1 !== t2) return t1 > t2;
+  if (order1 !== order2) return order1 > order2;
+  return seq1 > seq2;
 }
