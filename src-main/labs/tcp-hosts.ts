@@ -19,9 +19,10 @@ export { Firewall, type FrameFilter } from './firewall';
 /**
  * Lab TCP defaults: Linux-like, but RFC 5681's initial window and classic loss detection — fast
  * retransmit on three duplicate ACKs (RFC 5681/6582) and RFC 6675 IsLost with SACK, no RACK-TLP
- * (RFC 8985): the textbook figures the labs follow use them, and their recorded runs stay the same.
+ * (RFC 8985) and no undo of spurious reductions: the textbook figures the labs follow use them, and
+ * their recorded runs stay the same.
  */
-export const LAB_TCP_DEFAULTS: Partial<TcpConfig> = { initialWindow: 'rfc5681', rack: false };
+export const LAB_TCP_DEFAULTS: Partial<TcpConfig> = { initialWindow: 'rfc5681', rack: false, undo: false };
 
 /** The stack's TCP layer, created on first use if the stack has none yet. */
 export function tcpLayerOf(stack: Stack, config: Partial<TcpConfig> = {}): TcpLayer {

@@ -431,6 +431,7 @@ export function labSeries(
         if (recoveryStart !== null) recovery.push([recoveryStart, t]);
         recoveryStart = null;
       } else if (d.event === 'ecn') markers.push({ t, kind: 'ecn', value, observed: true });
+      else if (d.event === 'undo') markers.push({ t, kind: 'undo', value, observed: true });
       continue;
     }
     if (e.layer !== 'tcp' || (e.kind !== 'segment-out' && e.kind !== 'segment-in')) continue;

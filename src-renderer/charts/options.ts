@@ -101,6 +101,7 @@ export const MARKER_SYMBOL: Record<SeriesMarkerKind, string> = {
   'recovery-exit': 'circle',
   ecn: 'rect',
   retransmission: 'pin',
+  undo: 'arrow',
 };
 
 /**
@@ -137,7 +138,7 @@ export function congestionOption(main: SessionSeries, overlays: Overlay[], label
     const what = o.series.cwnd ? labels.cwnd : labels.estimate;
     series.push(bigLine(`${what} — ${o.label}${o.series.algorithm ? ` (${o.series.algorithm})` : ''}`, c, { step: 'end', lineStyle: { width: 1.5 } }));
   }
-  const kinds: SeriesMarkerKind[] = ['fast-retransmit', 'rto', 'recovery-exit', 'ecn', 'retransmission'];
+  const kinds: SeriesMarkerKind[] = ['fast-retransmit', 'rto', 'recovery-exit', 'ecn', 'retransmission', 'undo'];
   for (const kind of kinds) {
     const ms = main.markers.filter((m) => m.kind === kind);
     if (ms.length === 0) continue;
@@ -147,7 +148,7 @@ export function congestionOption(main: SessionSeries, overlays: Overlay[], label
       data: ms.map((m) => [m.t, m.value]),
       symbol: MARKER_SYMBOL[kind],
       symbolSize: 11,
-      itemStyle: { color: kind === 'ecn' ? theme.warn : kind === 'recovery-exit' ? theme.accent : theme.danger },
+      itemStyle: { color: kind === 'ecn' ? theme.warn : kind === 'recovery-exit' || kind === 'undo' ? theme.accent : theme.danger },
       z: 5,
       animation: false,
     });

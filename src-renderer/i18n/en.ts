@@ -197,6 +197,7 @@ export default {
     fastRetransmit: 'fast retransmit',
     rto: 'RTO',
     recoveryExit: 'recovery end',
+    undo: 'reduction undone (D-SACK: spurious)',
     ecn: 'ECN',
     retransmission: 'retransmission (inferred)',
     tsg: 'Time-sequence graph (tcptrace)',

@@ -199,6 +199,7 @@ const zhCN: typeof en = {
     fastRetransmit: '快速重传',
     rto: '超时重传 RTO',
     recoveryExit: '恢复结束',
+    undo: '撤销降窗（D-SACK：伪重传）',
     ecn: 'ECN',
     retransmission: '重传（推断）',
     tsg: '时间-序号图（tcptrace）',

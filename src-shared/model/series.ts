@@ -9,7 +9,7 @@ export interface PointSeries {
   v: number[];
 }
 
-export type SeriesMarkerKind = 'fast-retransmit' | 'rto' | 'recovery-exit' | 'ecn' | 'retransmission';
+export type SeriesMarkerKind = 'fast-retransmit' | 'rto' | 'recovery-exit' | 'ecn' | 'retransmission' | 'undo';
 
 export interface SeriesMarker {
   t: number;

@@ -34,7 +34,7 @@ function series(over: Partial<SessionSeries> = {}): SessionSeries {
   };
 }
 
-const markers = { 'fast-retransmit': 'fast retransmit', rto: 'RTO', 'recovery-exit': 'recovery end', ecn: 'ECN', retransmission: 'retransmission' };
+const markers = { 'fast-retransmit': 'fast retransmit', rto: 'RTO', 'recovery-exit': 'recovery end', ecn: 'ECN', retransmission: 'retransmission', undo: 'undo' };
 const cl: CongestionLabels = { cwnd: 'cwnd', ssthresh: 'ssthresh', flight: 'flight', pipe: 'pipe', sacked: 'SACKed', lost: 'lost', rwnd: 'rwnd', estimate: 'cwnd estimate', bytes: 'bytes', time: 's', recovery: 'recovery', cursor: 'cursor', markers };
 const tl: TsgLabels = { segments: 'segments', retransmissions: 'retransmissions', ack: 'ACK', window: 'window', sack: 'SACK', recoveryPoint: 'recovery point', syn: 'SYN', fin: 'FIN', rst: 'RST', seq: 'seq', time: 's', cursor: 'cursor' };
 const rl: RateLabels = { rtt: 'RTT', rttAxis: 'ms', throughput: 'throughput', goodput: 'goodput', rateAxis: 'bit/s', time: 's', cursor: 'cursor' };

@@ -58,7 +58,7 @@ describe('kernel peer series', () => {
   });
 
   it('the congestion chart names the true and the polled curve for what they are', () => {
-    const markers = { 'fast-retransmit': 'fr', rto: 'RTO', 'recovery-exit': 're', ecn: 'ECN', retransmission: 'rt' };
+    const markers = { 'fast-retransmit': 'fr', rto: 'RTO', 'recovery-exit': 're', ecn: 'ECN', retransmission: 'rt', undo: 'undo' };
     const cl: CongestionLabels = { cwnd: 'cwnd', ssthresh: 'ssthresh', flight: 'flight', pipe: 'pipe', sacked: 'SACKed', lost: 'lost', rwnd: 'rwnd', estimate: 'est', bytes: 'bytes', time: 's', recovery: 'recovery', cursor: 'cursor', markers, tcplabTrue: 'tcplab, true', kernelCwnd: 'cwnd — Linux {subject} ({algorithm}), polled via ss' };
     const p = { t: [0, 1], v: [1, 2] };
     const base: SessionSeries = { stream: 0, source: 'lab', sender: TCPLAB, receiver: KERNEL, algorithm: 'cubic', cwnd: p, ssthresh: null, flightSize: null, pipe: null, sackedBytes: null, lostBytes: null, recovery: [], recoveryPoints: [], cwndEstimate: { ...p, method: 'm' }, bytesInFlight: p, rwnd: p, rtt: p, throughput: p, goodput: p, markers: [], tsg: { segT: [], segSeq: [], segEnd: [], retrans: [], ackT: [], ack: [], win: [], sackT: [], sackL: [], sackR: [], syn: [], fin: [], rst: [] }, window: { inferred: false, snapshots: [] }, endT: 1 };

@@ -110,6 +110,25 @@ describe('D-SACK (RFC 2883 §4)', () => {
     expect(h.conn.readableBytes).toBe(1000);
   });
 
+  it('a late original that PAWS rejects (its retransmission carried a newer TSval) is D-SACKed too', () => {
+    const ts = (tsval: number) => ({ kind: 'timestamps' as const, tsval, tsecr: 0 });
+    const h = new Harness({ ...PLAIN, sack: true, timestamps: true });
+    h.conn.listen(() => LOCAL_ISS);
+    h.recv({ flags: TCP_SYN, seq: REMOTE_ISS, options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }, ts(100)] });
+    h.take();
+    h.recv({ flags: TCP_ACK, seq: seqAdd(REMOTE_ISS, 1), ack: seqAdd(LOCAL_ISS, 1), options: [ts(101)] });
+    h.take();
+    // The retransmission of [0, 100) arrives first (TSval 300), then the original (TSval 200).
+    h.at(10).recv({ seq: rseq(0), ack: lseq(0), payload: bytes(100), options: [ts(300)] });
+    h.at(300);
+    h.take();
+    h.at(310).recv({ seq: rseq(0), ack: lseq(0), payload: bytes(100), options: [ts(200)] });
+    expect(h.events.some((e) => e.kind === 'drop' && e.data.reason === 'paws')).toBe(true);
+    const a = h.one();
+    expect(a.ack).toBe(rseq(100));
+    expect(sackOf(a)).toEqual([[rseq(0), rseq(100)]]);
+  });
+
   it('the D-SACK counts toward the 4 blocks an option holds without timestamps (RFC 2018 §3)', () => {
     const h = sackEst();
     for (let i = 1; i <= 4; i++) h.at(i).recv({ seq: rseq(i * 200), ack: lseq(0), payload: bytes(100) });
@@ -175,7 +194,7 @@ describe('D-SACK end to end between two tcplab stacks (RFC 8985 §6.2 step 4)', 
    * A sends 200 kB to B over 10 ms each way; A's 3rd data segment is held back 100 ms, so RACK on A
    * retransmits it (spuriously) and B then receives the original as a duplicate.
    */
-  async function run(receiver: Partial<TcpConfig>): Promise<{ reoWndMult: number; dsacks: number; received: number; packets: WritableRecord[] }> {
+  async function run(receiver: Partial<TcpConfig>): Promise<{ reoWndMult: number; dsacks: number; received: number; packets: WritableRecord[]; undos: number; undoEvents: number; retransmits: number }> {
     const net = new SimNet(7, { delayMs: 10 });
     // Every datagram as a raw IPv4 packet (header checksum left 0; tshark does not check it by default).
     const packets: WritableRecord[] = [];
@@ -193,6 +212,10 @@ describe('D-SACK end to end between two tcplab stacks (RFC 8985 §6.2 step 4)', 
       packets.push({ data: ip, tsSec: Math.floor(ms / 1000), tsNsec: Math.round((ms % 1000) * 1e6) });
     };
     const a = net.addHost(A);
+    let undoEvents = 0;
+    net.probes.subscribe((e) => {
+      if (e.kind === 'spurious-undo') undoEvents++;
+    });
     const b = net.addHost(B, { config: receiver });
     let dataFromA = 0;
     let dsacks = 0;
@@ -256,10 +279,11 @@ describe('D-SACK end to end between two tcplab stacks (RFC 8985 §6.2 step 4)', 
       }
       return origSend(from, req);
     };
-    // Until A has its FIN acknowledged too: the last ACKs (and any D-SACK in them) have reached A.
-    const done = await net.runUntil(() => eof && sent && cli.state === 'FIN-WAIT-2', 120_000);
+    // Until A has its FIN acknowledged and nothing is left in flight: the late original and the
+    // ACKs (and any D-SACK in them) have all arrived.
+    const done = await net.runUntil(() => eof && sent && cli.state === 'FIN-WAIT-2' && net.clock.nextTimerAt() === undefined, 120_000);
     expect(done).toBe(true);
-    return { reoWndMult: cli.connection!.rack!.reoWndMult, dsacks, received, packets };
+    return { reoWndMult: cli.connection!.rack!.reoWndMult, dsacks, received, packets, undos: cli.connection!.stats.spuriousUndos, undoEvents, retransmits: cli.connection!.stats.retransmits };
   }
 
   it('the original arriving after a spurious retransmission is D-SACKed and widens reo_wnd', async () => {
@@ -267,6 +291,12 @@ describe('D-SACK end to end between two tcplab stacks (RFC 8985 §6.2 step 4)', 
     expect(on.received).toBe(200_000);
     expect(on.dsacks).toBeGreaterThanOrEqual(1);
     expect(on.reoWndMult).toBe(2);
+    // One retransmission: the new data sent in the same instant before it, SACKed first, does not
+    // make RACK call it lost again (transmission order, not sequence, breaks the time tie).
+    expect(on.retransmits).toBe(1);
+    // Every retransmission of that episode was D-SACKed: A undid its reduction (RFC 3708, RFC 4015).
+    expect(on.undos).toBe(1);
+    expect(on.undoEvents).toBe(1);
   });
 
   it('with the receiver\'s dsack off the same run leaves reo_wnd alone', async () => {
@@ -274,6 +304,7 @@ describe('D-SACK end to end between two tcplab stacks (RFC 8985 §6.2 step 4)', 
     expect(off.received).toBe(200_000);
     expect(off.dsacks).toBe(0);
     expect(off.reoWndMult).toBe(1);
+    expect(off.undos).toBe(0);
   });
 
   const why = missing('tshark');

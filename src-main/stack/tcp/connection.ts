@@ -17,6 +17,8 @@ import { createCongestionControl, type CongestionControl, type CongestionName } 
 import { SackScoreboard, type SackBlock, type SackUpdate } from './congestion/scoreboard';
 import { RackTlp, type RackLoss } from './congestion/rack';
 import { CongestionProbe, type CongestionCause } from './congestion/probes';
+import { SpuriousEpisode } from './congestion/undo';
+import type { CongestionUndoState } from './congestion/types';
 import { Assembler, ByteRing } from './buffers';
 import { RtoEstimator } from './rtt';
 import {
@@ -108,6 +110,12 @@ export interface TcpConfig {
    * RACK (RFC 8985 §6.2 step 4) and TLP (§7.4) can tell a spurious retransmission from a repair.
    */
   dsack: boolean;
+  /**
+   * Undo a congestion reduction found spurious (Linux does, always): on a SACK connection, when the
+   * peer D-SACKs every retransmission of a recovery or RTO episode (RFC 3708 §3), nothing was lost,
+   * so cwnd, ssthresh and the controller's state return to what they were (RFC 4015 §2, RFC 9438 §4.9).
+   */
+  undo: boolean;
   /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
   challengeAckLimit: number;
   /**
@@ -145,6 +153,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   dupThresh: 3,
   rack: true,
   dsack: true,
+  undo: true,
   challengeAckLimit: 1000,
   // Linux's default: never ask (a SYN with ECE+CWR could meet a broken middlebox), but say yes
   // to a peer that asks, so a Linux peer with tcp_ecn=1 (or a lab) gets ECN end to end.
@@ -278,6 +287,8 @@ export class TcpConnection {
   rack: RackTlp | null = null;
   /** Publishes congestion-state changes (created when someone listens). */
   private ccProbe: CongestionProbe | null = null;
+  /** The current loss episode, for undoing it if the peer D-SACKs all its retransmissions. */
+  private readonly undoEpisode = new SpuriousEpisode<CongestionUndoState>();
   private persistBackoffs = 0;
   /** Zero-window probes sent since the peer last said anything. */
   private unansweredPersistProbes = 0;
@@ -296,6 +307,8 @@ export class TcpConnection {
     /** Tail loss probes sent (RFC 8985 §7.3), and those that repaired a loss (§7.4). */
     tlpProbes: 0,
     tlpRecoveries: 0,
+    /** Congestion reductions undone because every retransmission of the episode was D-SACKed (RFC 3708). */
+    spuriousUndos: 0,
     rtoExpirations: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
@@ -745,6 +758,11 @@ export class TcpConnection {
     // duplicate ACK is exempt (below).
     if (ts && !isRst && this.tsRecentValid(now) && tsLt(ts.tsval, this.tsRecent) && !this.isDisorderedAck(seg, ts.tsval)) {
       this.drop('paws');
+      // Its bytes below RCV.NXT were delivered already (typically the late original of a segment
+      // whose retransmission carried a newer TSval): report them as a D-SACK (RFC 2883 §4), as
+      // Linux's tcp_send_dupack does for a PAWS-rejected segment.
+      const below = Math.min(seg.payload.length, seqDiff(this.rcvNxt, seg.seq));
+      if (below > 0) this.noteDuplicate(seg.seq, below);
       this.sendAck();
       return;
     }
@@ -949,6 +967,10 @@ export class TcpConnection {
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
     // RFC 6675 §5 Update(): SACK blocks and the cumulative ACK go to the scoreboard first.
     const sackUpdate = this.updateScoreboard(seg);
+    if (sackUpdate?.dsack && this.undoEpisode.active) {
+      const d = this.ackSackBlocks[0]!;
+      if (this.undoEpisode.onDsack(d.left, d.right)) this.undoIfSpurious();
+    }
     const newlySacked = sackUpdate ? sackUpdate.newlySackedBytes : 0;
     const advanced = seqGt(ack, this.sndUna);
     const pureDupAck = ack === this.sndUna && outstanding && seg.payload.length === 0 && !(seg.flags & (TCP_SYN | TCP_FIN)) && window === this.sndWnd;
@@ -1064,6 +1086,8 @@ export class TcpConnection {
           this.rack?.onRecoveryExit();
           this.cc.onExitRecovery({ now, flightSize: this.flightSize(), mss });
           this.probeCc('exit-recovery');
+          // D-SACKs that came during recovery may already have answered every retransmission.
+          this.undoIfSpurious();
         } else {
           // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next unacknowledged segment.
           this.cc.onRecoveryAck?.({ now, ackedBytes: acked, flightSize: flightBefore, mss, appLimited: false, sack: this.sackOk });
@@ -1124,6 +1148,7 @@ export class TcpConnection {
       this.recoveryPoint = this.sndMax;
       this.recover = this.sndMax;
       this.stats.fastRetransmits++;
+      this.beginUndoEpisode();
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss, cause: 'fast-retransmit', sack: this.sackOk });
       this.ecnReduced();
       this.probeCc('enter-recovery');
@@ -1303,6 +1328,7 @@ export class TcpConnection {
       this.stats.fastRetransmits++;
       this.stopTimer('tlp');
       rack.tlpEndSeq = null; // the recovery's reduction answers any loss a probe repaired (Linux tcp_init_cwnd_reduction)
+      this.beginUndoEpisode();
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'fast-retransmit', sack: true });
       this.ecnReduced();
       this.probeCc('enter-recovery');
@@ -1405,6 +1431,34 @@ export class TcpConnection {
     this.stats.tlpProbes = rack.tlpProbes;
     this.probeCc('send');
     this.armRto(true);
+  }
+
+  // ---- Undoing spurious reductions (RFC 3708 detection, RFC 4015 response, congestion/undo.ts) ----
+
+  /**
+   * A loss reduction is about to happen: keep the congestion state from before it. Inside a
+   * recovery already under way (an RTO during fast recovery, or a later RTO of the same loss) the
+   * episode goes on with the state from before its first reduction.
+   */
+  private beginUndoEpisode(): void {
+    if (!this.config.undo || !this.sackOk) return;
+    this.undoEpisode.begin(this.cc.saveUndoState(), this.recovering());
+  }
+
+  /**
+   * Every retransmission of the episode was D-SACKed: nothing was lost, so the reduction is undone
+   * (RFC 4015 §2; cwnd and ssthresh never lowered). In fast recovery this waits for its end, as
+   * later retransmissions may still prove a loss.
+   */
+  private undoIfSpurious(): void {
+    if (this.inRecovery || !this.undoEpisode.spurious) return;
+    const saved = this.undoEpisode.take();
+    if (!saved) return;
+    const before = { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh };
+    this.cc.undo(saved);
+    this.stats.spuriousUndos++;
+    this.probe('spurious-undo', { cwndBefore: before.cwnd, ssthreshBefore: Number.isFinite(before.ssthresh) ? before.ssthresh : null, cwnd: this.cc.cwnd, ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null });
+    this.probeCc('undo');
   }
 
   // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
@@ -1633,6 +1687,7 @@ export class TcpConnection {
     if (retransmission) {
       this.stats.retransmits++;
       this.rttTiming = null; // Karn: never time a retransmitted segment
+      if (this.undoEpisode.active) this.undoEpisode.onRetransmit(start, len + (fin ? 1 : 0));
     } else if (!this.tsOk && !this.rttTiming && (len > 0 || fin)) {
       this.rttTiming = { end: seqAdd(start, len + (fin ? 1 : 0)), at: this.now() };
     }
@@ -2271,6 +2326,7 @@ export class TcpConnection {
     }
     this.retransmits++;
     const mss = this.effectiveMss();
+    this.beginUndoEpisode();
     this.cc.onRto({ now: this.now(), flightSize: this.flightSize(), mss });
     this.ecnReduced();
     this.inRecovery = false;
@@ -2484,7 +2540,7 @@ const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
 
 /** Congestion causes published even when no value changed (they mark a turning point). */
-const ALWAYS_PUBLISHED: ReadonlySet<CongestionCause> = new Set(['init', 'enter-recovery', 'exit-recovery', 'ecn', 'rto']);
+const ALWAYS_PUBLISHED: ReadonlySet<CongestionCause> = new Set(['init', 'enter-recovery', 'exit-recovery', 'ecn', 'rto', 'undo']);
 
 /** A socket error with its errno name. */
 export class TcpError extends Error {

@@ -1,4 +1,4 @@
-import type { AckSample, CongestionControl, CongestionEvent, CongestionName, CongestionOptions } from './types';
+import type { AckSample, CongestionControl, CongestionEvent, CongestionName, CongestionOptions, CongestionUndoState } from './types';
 import { initialWindowBytes } from './window';
 
 export type ReductionCause = 'fast-retransmit' | 'ecn' | 'rto';
@@ -81,4 +81,22 @@ export abstract class BaseCongestion implements CongestionControl {
     this.ssthresh = this.reduce(e, 'rto');
     this.cwnd = e.mss; // RFC 5681 §3.1: the loss window LW is one full-sized segment
   }
+
+  saveUndoState(): CongestionUndoState {
+    return { cwnd: this.cwnd, ssthresh: this.ssthresh, algorithm: this.saveAlgorithm() };
+  }
+
+  undo(saved: CongestionUndoState): void {
+    this.inflating = false;
+    this.cwnd = Math.max(this.cwnd, saved.cwnd);
+    this.ssthresh = Math.max(this.ssthresh, saved.ssthresh);
+    this.restoreAlgorithm(saved.algorithm);
+  }
+
+  /** Algorithm state an undo restores (RFC 9438 §4.9 for CUBIC); none by default. */
+  protected saveAlgorithm(): unknown {
+    return null;
+  }
+
+  protected restoreAlgorithm(_saved: unknown): void {}
 }

@@ -158,6 +158,17 @@ export class CubicCongestion extends BaseCongestion {
     this.w = this.cwnd / this.mss;
   }
 
+  /** RFC 9438 §4.9: W_max, K, epoch_start, cwnd_epoch, cwnd_prior and W_est from before the event. */
+  protected override saveAlgorithm(): CubicUndoState {
+    this.syncW();
+    return { wMax: this.wMax, k: this.k, epochStart: this.epochStart, cwndEpoch: this.cwndEpoch, cwndPrior: this.cwndPrior, wEst: this.wEst, region: this.region };
+  }
+
+  protected override restoreAlgorithm(saved: unknown): void {
+    Object.assign(this, saved as CubicUndoState);
+    this.w = this.cwnd / this.mss;
+  }
+
   snapshot(): Record<string, number | string | boolean | null> {
     return {
       wMax: round3(this.wMax),
@@ -173,4 +184,14 @@ export class CubicCongestion extends BaseCongestion {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+interface CubicUndoState {
+  wMax: number;
+  k: number;
+  epochStart: number | null;
+  cwndEpoch: number;
+  cwndPrior: number;
+  wEst: number;
+  region: string;
 }

@@ -27,6 +27,7 @@ export type CongestionCause =
   | 'ecn' // ECN-Echo: reduction without retransmission (RFC 3168 §6.1.2)
   | 'tlp-recovery' // a tail loss probe repaired a loss: reduction, no recovery (RFC 8985 §7.4)
   | 'rto' // retransmission timeout
+  | 'undo' // every retransmission of the episode was D-SACKed: the reduction is undone (RFC 3708, RFC 4015)
   | 'sack' // the scoreboard changed (SACKed / lost bytes, pipe)
   | 'send' // pipe / flight size grew because data was sent
   | 'idle-restart'; // RFC 5681 §4.1 restart after idle

@@ -99,6 +99,24 @@ export interface CongestionControl {
   onExitRecovery(e: CongestionEvent): void;
   /** Retransmission timeout: ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS (RFC 5681 §3.1 eq. 4, 5). */
   onRto(e: CongestionEvent): void;
+  /**
+   * The state a spurious congestion event would restore (RFC 9438 §4.9: cwnd, ssthresh and CUBIC's
+   * W_max, K, epoch …), taken just before a loss reduction (fast retransmit or RTO).
+   */
+  saveUndoState(): CongestionUndoState;
+  /**
+   * The reduction after `saved` was spurious (RFC 3708 D-SACK detection): restore it, never
+   * lowering cwnd or ssthresh (RFC 4015 §2, Linux tcp_undo_cwnd_reduction), and leave fast recovery's
+   * window inflation.
+   */
+  undo(saved: CongestionUndoState): void;
   /** Algorithm-specific state for probes: CUBIC W_max, K, epoch; Vegas diff, baseRTT … */
   snapshot(): Record<string, number | string | boolean | null>;
+}
+
+/** What `saveUndoState` returns; only the controller that made it reads `algorithm`. */
+export interface CongestionUndoState {
+  cwnd: number;
+  ssthresh: number;
+  algorithm: unknown;
 }

@@ -1,0 +1,169 @@
+/**
+ * Undoing a congestion reduction that D-SACKs prove spurious (RFC 3708 §3 detection, RFC 4015 §2
+ * response, RFC 9438 §4.9 for CUBIC's state; Linux tcp_try_undo_dsack). The sender-side traces
+ * follow tests/tcp/rack.test.ts: a 100 ms handshake, 1000-byte segments, offsets after the first
+ * data byte.
+ */
+import { describe, expect, it } from 'vitest';
+import { seqDiff } from '@shared/wire/seq';
+import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
+import type { TcpConfig } from '../../src-main/stack/tcp/connection';
+import { SpuriousEpisode } from '../../src-main/stack/tcp/congestion/undo';
+import { CubicCongestion } from '../../src-main/stack/tcp/congestion/cubic';
+import { createCongestionControl } from '../../src-main/stack/tcp/congestion';
+
+const CFG: Partial<TcpConfig> = { ...PLAIN, sack: true, rack: false, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10, noDelay: true };
+
+function est(config: Partial<TcpConfig>): Harness {
+  const h = new Harness(config);
+  h.conn.listen(() => lseq(-1));
+  h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
+  h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
+  h.take();
+  return h;
+}
+
+const sack = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
+function ackAt(h: Harness, t: number, ack: number, blocks: [number, number][] = []): void {
+  h.at(t).recv({ seq: rseq(0), ack: lseq(ack), window: 60_000, options: sack(blocks) });
+}
+const retransmitted = (h: Harness) => h.events.filter((e) => e.kind === 'retransmit').map((e) => seqDiff(e.data.seq as never, lseq(0)));
+
+/**
+ * Segment 2000 arrives late, after three segments above it: the sender fast-retransmits it
+ * (DupThresh, RFC 6675 IsLost), the original arrives, recovery ends at 10 000; `dsack` then
+ * decides what the receiver says about the retransmission.
+ */
+function reordered(config: Partial<TcpConfig>, dsack: boolean) {
+  const h = est(config);
+  h.at(100).conn.write(bytes(10_000));
+  h.take();
+  ackAt(h, 200, 2000);
+  ackAt(h, 202, 2000, [[3000, 4000]]);
+  ackAt(h, 203, 2000, [[3000, 5000]]);
+  const before = { cwnd: h.conn.cc.cwnd, ssthresh: h.conn.cc.ssthresh };
+  ackAt(h, 204, 2000, [[3000, 6000]]);
+  expect(retransmitted(h)).toEqual([2000]);
+  ackAt(h, 206, 6000);
+  ackAt(h, 300, 10_000);
+  const reduced = { cwnd: h.conn.cc.cwnd, ssthresh: h.conn.cc.ssthresh };
+  // The retransmission reaches the receiver after the original: its ACK D-SACKs [2000, 3000).
+  ackAt(h, 305, 10_000, dsack ? [[2000, 3000]] : []);
+  return { h, before, reduced };
+}
+
+describe('undo of a spurious fast retransmit (RFC 3708 §3, RFC 4015 §2)', () => {
+  it('the D-SACK of the only retransmission restores cwnd and ssthresh from before the reduction', () => {
+    const { h, before, reduced } = reordered(CFG, true);
+    expect(reduced.ssthresh).toBeLessThan(before.cwnd);
+    expect(reduced.cwnd).toBeLessThan(before.cwnd);
+    expect(h.conn.stats.spuriousUndos).toBe(1);
+    expect(h.conn.cc.cwnd).toBe(Math.max(before.cwnd, reduced.cwnd));
+    expect(h.conn.cc.ssthresh).toBe(before.ssthresh); // Infinity: slow start goes on
+    const undo = h.events.find((e) => e.kind === 'spurious-undo');
+    expect(undo?.t).toBe(305);
+    expect(undo?.data).toMatchObject({ cwndBefore: reduced.cwnd, cwnd: h.conn.cc.cwnd });
+    expect(h.events.some((e) => e.layer === 'cc' && e.data.event === 'undo' && e.t === 305)).toBe(true);
+  });
+
+  it('without the D-SACK (the retransmission repaired a loss) the reduction stands', () => {
+    const { h, reduced } = reordered(CFG, false);
+    expect(h.conn.stats.spuriousUndos).toBe(0);
+    expect(h.conn.cc.ssthresh).toBe(reduced.ssthresh);
+    expect(h.events.some((e) => e.kind === 'spurious-undo')).toBe(false);
+  });
+
+  it('switched off (undo: false), the D-SACK changes nothing', () => {
+    const { h, reduced } = reordered({ ...CFG, undo: false }, true);
+    expect(h.conn.stats.spuriousUndos).toBe(0);
+    expect(h.conn.cc.ssthresh).toBe(reduced.ssthresh);
+  });
+
+  it('a D-SACK during recovery waits for its end: a later retransmission may still prove a loss', () => {
+    const h = est(CFG);
+    h.at(100).conn.write(bytes(10_000));
+    h.take();
+    ackAt(h, 200, 2000);
+    ackAt(h, 202, 2000, [[3000, 4000]]);
+    ackAt(h, 203, 2000, [[3000, 5000]]);
+    ackAt(h, 204, 2000, [[3000, 6000]]); // fast retransmit of 2000
+    // Both copies of 2000 arrive (D-SACK), but 6000 is missing: recovery goes on.
+    ackAt(h, 206, 6000, [[2000, 3000], [7000, 8000]]);
+    expect(h.conn.stats.spuriousUndos).toBe(0);
+    ackAt(h, 207, 6000, [[7000, 9000]]);
+    ackAt(h, 208, 6000, [[7000, 10_000]]);
+    expect(retransmitted(h).slice(0, 2)).toEqual([2000, 6000]);
+    // 6000 was really lost: its retransmission is ACKed, not D-SACKed; no undo at recovery's end.
+    ackAt(h, 310, 10_000);
+    expect(h.conn.stats.spuriousUndos).toBe(0);
+  });
+});
+
+describe('SpuriousEpisode bookkeeping', () => {
+  it('is spurious only when every retransmission of the episode has been D-SACKed', () => {
+    const e = new SpuriousEpisode<string>();
+    e.begin('before', false);
+    e.onRetransmit(1000, 500);
+    e.onRetransmit(3000, 500);
+    expect(e.onDsack(5000, 5500)).toBe(false); // not one of ours
+    expect(e.onDsack(1000, 1500)).toBe(false);
+    expect(e.outstanding).toBe(1);
+    expect(e.onDsack(3000, 3500)).toBe(true);
+    expect(e.take()).toBe('before');
+    expect(e.take()).toBeNull(); // once
+  });
+
+  it('an episode without retransmissions is never spurious; a nested begin keeps the first state', () => {
+    const e = new SpuriousEpisode<string>();
+    e.begin('first', false);
+    expect(e.spurious).toBe(false);
+    e.begin('second', true); // an RTO inside the recovery
+    e.onRetransmit(0xffff_ff00, 0x200); // wraps past 2^32
+    expect(e.onDsack(0x10, 0x20)).toBe(true);
+    expect(e.take()).toBe('first');
+  });
+
+  it('gives up (no undo) beyond 256 retransmissions in one episode', () => {
+    const e = new SpuriousEpisode<string>();
+    e.begin('x', false);
+    for (let i = 0; i < 257; i++) e.onRetransmit(i * 100, 100);
+    for (let i = 0; i < 257; i++) e.onDsack(i * 100, i * 100 + 100);
+    expect(e.spurious).toBe(false);
+    expect(e.take()).toBeNull();
+  });
+});
+
+describe('controllers restore their state (RFC 9438 §4.9)', () => {
+  it('CUBIC gets back W_max, K and its epoch; cwnd and ssthresh are never lowered', () => {
+    const c = new CubicCongestion();
+    c.init(1000, 0);
+    for (let t = 1; t <= 40; t++) c.onAck({ now: t * 10, ackedBytes: 1000, flightSize: 1e9, mss: 1000, rttMs: 10, appLimited: false });
+    c.onEnterRecovery({ now: 400, flightSize: 30_000, mss: 1000, cause: 'fast-retransmit', sack: true });
+    c.onExitRecovery({ now: 450, flightSize: 0, mss: 1000 });
+    for (let t = 46; t <= 60; t++) c.onAck({ now: t * 10, ackedBytes: 1000, flightSize: 1e9, mss: 1000, rttMs: 10, appLimited: false });
+    const saved = c.saveUndoState();
+    const wMax = c.wMax;
+    const k = c.k;
+    const epoch = c.epochStart;
+    c.onEnterRecovery({ now: 700, flightSize: c.cwnd, mss: 1000, cause: 'fast-retransmit', sack: true });
+    expect(c.wMax).not.toBe(wMax);
+    c.undo(saved);
+    expect(c.cwnd).toBe(saved.cwnd);
+    expect(c.ssthresh).toBe(saved.ssthresh);
+    expect([c.wMax, c.k, c.epochStart]).toEqual([wMax, k, epoch]);
+  });
+
+  it('every controller: undo after an RTO brings back cwnd and ssthresh', () => {
+    for (const name of ['reno', 'newreno', 'cubic', 'vegas'] as const) {
+      const c = createCongestionControl(name);
+      c.init(1000, 0);
+      for (let t = 1; t <= 20; t++) c.onAck({ now: t * 10, ackedBytes: 1000, flightSize: 1e9, mss: 1000, rttMs: 10, appLimited: false });
+      const saved = c.saveUndoState();
+      c.onRto({ now: 300, flightSize: c.cwnd, mss: 1000 });
+      expect(c.cwnd, name).toBe(1000);
+      c.undo(saved);
+      expect(c.cwnd, name).toBe(saved.cwnd);
+      expect(c.ssthresh, name).toBe(saved.ssthresh);
+    }
+  });
+});
