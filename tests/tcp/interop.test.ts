@@ -269,6 +269,8 @@ interface ImpairedFigures {
   lostRetransmissions?: number;
   /** tcplab's sender: tail loss probes sent (RFC 8985 §7). */
   tailLossProbes?: number;
+  /** tcplab's sender: reductions undone because the kernel D-SACKed every retransmission (RFC 3708). */
+  spuriousUndos?: number;
   receiverOutOfOrder?: number;
 }
 
@@ -279,6 +281,7 @@ function report(f: ImpairedFigures): void {
       `${f.retransmissions} retransmissions, ${f.rtos} RTOs, ${f.sackRecoveries} SACK recoveries` +
       (f.lostRetransmissions !== undefined ? `, ${f.lostRetransmissions} lost retransmissions` : '') +
       (f.tailLossProbes !== undefined ? `, ${f.tailLossProbes} tail loss probes` : '') +
+      (f.spuriousUndos !== undefined ? `, ${f.spuriousUndos} reductions undone` : '') +
       (f.receiverOutOfOrder !== undefined ? `; receiver kept ${f.receiverOutOfOrder} out-of-order segments` : ''),
   );
 }
@@ -317,6 +320,7 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
         sackRecoveries: st.fastRetransmits,
         lostRetransmissions: st.lostRetransmits,
         tailLossProbes: st.tlpProbes,
+        spuriousUndos: st.spuriousUndos,
         receiverOutOfOrder: (after.TcpExtTCPOFOQueue ?? 0) - (before.TcpExtTCPOFOQueue ?? 0) || undefined,
       });
     } finally {
