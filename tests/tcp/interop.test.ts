@@ -29,6 +29,7 @@ import { createTapInNetns, runInNs, type TapInNetns } from '../support/tap';
 import { startTcpdump } from '../support/netns';
 import { RealClock } from '../../src-main/link/real-clock';
 import { FaultInjector } from '../../src-main/link/fault-injector';
+import type { ImpairmentConfig } from '../../src-main/link/impairment';
 import type { Device } from '../../src-main/link/device';
 import type { TcpConnection } from '../../src-main/stack/tcp/connection';
 import { Stack } from '../../src-main/stack/stack';
@@ -50,17 +51,19 @@ interface Env {
   dir: string;
 }
 
-async function setup(prefix: string, impaired: boolean): Promise<Env> {
+async function setup(prefix: string, impaired: boolean | { tx: ImpairmentConfig; rx: ImpairmentConfig }): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), `tcplab-${prefix}-`));
   const env = await createTapInNetns(prefix);
   const clock = new RealClock();
   const random = new SeededRandom(11);
   let device: Device = env.tap;
-  if (impaired) {
+  if (impaired === true) {
     const cfg = { loss: 0.05, delayMs: 20, reorder: 0.1, reorderDelayMs: 5 };
     // Delay on both directions = 40 ms RTT; loss and reordering both ways too.
     device = new FaultInjector(env.tap, { clock, random: random.fork(), tx: cfg, rx: cfg });
     await runInNs(env.ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '-m', 'statistic', '--mode', 'random', '--probability', '0.05', '-j', 'DROP']);
+  } else if (impaired) {
+    device = new FaultInjector(env.tap, { clock, random: random.fork(), ...impaired });
   }
   const stack = new Stack({ clock, random: random.fork(), wallClock: () => Date.now() });
   stack.addInterface({ device, ipv4: `${env.stackAddr}/24`, mac: '02:00:00:00:06:02' });
@@ -366,4 +369,40 @@ describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over
       await teardown(e);
     }
   }, 120_000 + Math.max(IMPAIRED_IN_MB * 9_000, 10 * 15_000));
+});
+
+describe.skipIf(why !== null)(title(why, 'TCP interop with the Linux kernel over TAP (reordering only: 20 % of tcplab\'s segments held back 30 ms)'), () => {
+  it('tcplab undoes the reductions that the kernel\'s D-SACKs or timestamp echoes prove spurious (RFC 3708, RFC 3522), SHA-256 equal', async () => {
+    // No loss at all: every retransmission is spurious, and Linux (tcp_dsack = 1) D-SACKs each
+    // copy that arrives twice. 10 ms each way, so a 30 ms hold-back outlasts RACK's reo_wnd.
+    const e = await setup('tcpr', { tx: { delayMs: 10, reorder: 0.2, reorderDelayMs: 30 }, rx: { delayMs: 10 } });
+    const watch = watchConnections(e.stack, (c) => c.endpoints.localPort === 80);
+    try {
+      const n = 5_000_000;
+      const t0 = performance.now();
+      const r = await curlSha(e, n, 300_000);
+      const seconds = (performance.now() - t0) / 1000;
+      expect(r.stderr).toBe('');
+      expect(r.sha).toBe(generatedSha256(n));
+      const [conn] = [...watch.conns];
+      expect(conn).toBeDefined();
+      const st = conn!.stats;
+      report({
+        direction: 'tcplab → kernel (curl), reordering only',
+        mb: n / 1_000_000,
+        seconds,
+        sender: `tcplab ${conn!.cc.name}`,
+        retransmissions: st.retransmits,
+        rtos: st.rtoExpirations,
+        sackRecoveries: st.fastRetransmits,
+        tailLossProbes: st.tlpProbes,
+        spuriousUndos: st.spuriousUndos,
+      });
+      expect(st.retransmits).toBeGreaterThan(0);
+      expect(st.spuriousUndos).toBeGreaterThan(0);
+    } finally {
+      watch.stop();
+      await teardown(e);
+    }
+  }, 400_000);
 });

@@ -99,12 +99,85 @@ describe('undo of a spurious fast retransmit (RFC 3708 §3, RFC 4015 §2)', () =
   });
 });
 
+describe('undo by timestamps (Eifel detection, RFC 3522 §3.2; Linux tcp_packet_delayed)', () => {
+  const ts = (tsval: number, tsecr: number) => ({ kind: 'timestamps' as const, tsval, tsecr });
+  /** The reordered trace with timestamps: the full ACK echoes the original's TSval, or the retransmission's. */
+  function reorderedWithTimestamps(echoOriginal: boolean) {
+    // MSS 1012: 1000 bytes of payload beside the 12 bytes of timestamps, as in the trace above.
+    const h = new Harness({ ...CFG, timestamps: true, mss: 1012 });
+    h.conn.listen(() => lseq(-1));
+    h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1012 }, { kind: 'sack-permitted' }, ts(1, 0)], window: 60_000 });
+    const synAck = h.one();
+    const tsvalOf = (seg: typeof synAck) => seg.options.find((o) => o.kind === 'timestamps')!.tsval;
+    h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000, options: [ts(2, tsvalOf(synAck))] });
+    h.take();
+    h.at(100).conn.write(bytes(10_000));
+    const originals = tsvalOf(h.take()[0]!);
+    const ack = (t: number, a: number, echo: number, blocks: [number, number][] = []) =>
+      h.at(t).recv({ seq: rseq(0), ack: lseq(a), window: 60_000, options: [ts(3, echo), ...sack(blocks)] });
+    ack(200, 2000, originals);
+    ack(202, 2000, originals, [[3000, 4000]]);
+    ack(203, 2000, originals, [[3000, 5000]]);
+    const before = { cwnd: h.conn.cc.cwnd, ssthresh: h.conn.cc.ssthresh };
+    ack(204, 2000, originals, [[3000, 6000]]);
+    const rtx = h.take().find((s) => s.payload.length > 0 && s.seq === lseq(2000))!;
+    expect(rtx).toBeDefined();
+    // The hole is filled by the late original (its TSval echoed) or by the retransmission.
+    ack(300, 10_000, echoOriginal ? originals : tsvalOf(rtx));
+    return { h, before, ack, tsvalOf };
+  }
+
+  it('the full ACK that echoes the original\'s TSval undoes the reduction, without any D-SACK', () => {
+    const { h, before } = reorderedWithTimestamps(true);
+    expect(h.conn.stats.spuriousUndos).toBe(1);
+    expect(h.conn.cc.cwnd).toBeGreaterThanOrEqual(before.cwnd);
+    expect(h.conn.cc.ssthresh).toBe(before.ssthresh);
+    expect(h.events.find((e) => e.kind === 'spurious-undo')?.data.by).toBe('timestamps');
+  });
+
+  it('echoing the retransmission\'s TSval, the reduction stands', () => {
+    const { h, before } = reorderedWithTimestamps(false);
+    expect(h.conn.stats.spuriousUndos).toBe(0);
+    expect(h.conn.cc.ssthresh).toBeLessThan(before.cwnd);
+  });
+
+  it('each recovery is its own episode: a later spurious one is measured against its own first retransmission', () => {
+    const { h, ack, tsvalOf } = reorderedWithTimestamps(false);
+    // Grow cwnd again, one round trip per 100 ms, until five segments fit.
+    let acked = 10_000;
+    let t = 400;
+    for (; h.conn.cc.cwnd < 5000; t += 100) {
+      h.at(t).conn.write(bytes(h.conn.cc.cwnd));
+      const sentNow = h.take().filter((x) => x.payload.length > 0);
+      acked += sentNow.reduce((n, x) => n + x.payload.length, 0);
+      ack(t + 50, acked, tsvalOf(sentNow[sentNow.length - 1]!));
+    }
+    // A flight of 5 segments, its second segment late: a new fast recovery.
+    const base = acked;
+    h.at(t).conn.write(bytes(5000));
+    const flight = h.take().filter((x) => x.payload.length > 0);
+    expect(flight.length).toBe(5);
+    const second = tsvalOf(flight[0]!);
+    ack(t + 100, base + 1000, second);
+    ack(t + 102, base + 1000, second, [[base + 2000, base + 3000]]);
+    ack(t + 103, base + 1000, second, [[base + 2000, base + 4000]]);
+    const before = { cwnd: h.conn.cc.cwnd, ssthresh: h.conn.cc.ssthresh };
+    ack(t + 104, base + 1000, second, [[base + 2000, base + 5000]]);
+    expect(h.conn.cc.ssthresh).toBeLessThan(before.cwnd);
+    // The late original fills the hole: the full ACK echoes the flight's TSval — newer than the
+    // first episode's retransmission, older than this one's.
+    ack(t + 200, base + 5000, second);
+    expect(h.conn.stats.spuriousUndos).toBe(1);
+    expect(h.conn.cc.ssthresh).toBe(before.ssthresh);
+  });
+});
+
 describe('SpuriousEpisode bookkeeping', () => {
   it('is spurious only when every retransmission of the episode has been D-SACKed', () => {
     const e = new SpuriousEpisode<string>();
     e.begin('before', false);
-    e.onRetransmit(1000, 500);
-    e.onRetransmit(3000, 500);
+    e.onRetransmit(1000, 500, null);
+    e.onRetransmit(3000, 500, null);
     expect(e.onDsack(5000, 5500)).toBe(false); // not one of ours
     expect(e.onDsack(1000, 1500)).toBe(false);
     expect(e.outstanding).toBe(1);
@@ -118,18 +191,29 @@ describe('SpuriousEpisode bookkeeping', () => {
     e.begin('first', false);
     expect(e.spurious).toBe(false);
     e.begin('second', true); // an RTO inside the recovery
-    e.onRetransmit(0xffff_ff00, 0x200); // wraps past 2^32
+    e.onRetransmit(0xffff_ff00, 0x200, null); // wraps past 2^32
     expect(e.onDsack(0x10, 0x20)).toBe(true);
     expect(e.take()).toBe('first');
   });
 
-  it('gives up (no undo) beyond 256 retransmissions in one episode', () => {
+  it('gives up counting D-SACKs beyond 256 retransmissions in one episode', () => {
     const e = new SpuriousEpisode<string>();
     e.begin('x', false);
-    for (let i = 0; i < 257; i++) e.onRetransmit(i * 100, 100);
-    for (let i = 0; i < 257; i++) e.onDsack(i * 100, i * 100 + 100);
+    for (let i = 0; i < 257; i++) e.onRetransmit(i * 100, 100, null);
+    for (let i = 0; i < 257; i++) expect(e.onDsack(i * 100, i * 100 + 100)).toBe(false);
     expect(e.spurious).toBe(false);
-    expect(e.take()).toBeNull();
+  });
+
+  it('RFC 3522: an echo older than the first retransmission\'s TSval means the originals arrived', () => {
+    const e = new SpuriousEpisode<string>();
+    expect(e.echoesOriginal(5)).toBe(false); // no episode
+    e.begin('x', false);
+    expect(e.echoesOriginal(5)).toBe(false); // no retransmission yet
+    e.onRetransmit(0, 100, 0xffff_fff0);
+    e.onRetransmit(100, 100, 0xffff_fff8); // later ones do not move RetransmitTS
+    expect(e.echoesOriginal(0xffff_ffe0)).toBe(true);
+    expect(e.echoesOriginal(0xffff_fff0)).toBe(false); // the retransmission's own echo
+    expect(e.echoesOriginal(0x10)).toBe(false); // after the wrap: newer
   });
 });
 

@@ -969,7 +969,7 @@ export class TcpConnection {
     const sackUpdate = this.updateScoreboard(seg);
     if (sackUpdate?.dsack && this.undoEpisode.active) {
       const d = this.ackSackBlocks[0]!;
-      if (this.undoEpisode.onDsack(d.left, d.right)) this.undoIfSpurious();
+      if (this.undoEpisode.onDsack(d.left, d.right)) this.undoIfSpurious('dsack');
     }
     const newlySacked = sackUpdate ? sackUpdate.newlySackedBytes : 0;
     const advanced = seqGt(ack, this.sndUna);
@@ -1086,8 +1086,9 @@ export class TcpConnection {
           this.rack?.onRecoveryExit();
           this.cc.onExitRecovery({ now, flightSize: this.flightSize(), mss });
           this.probeCc('exit-recovery');
-          // D-SACKs that came during recovery may already have answered every retransmission.
-          this.undoIfSpurious();
+          // D-SACKs that came during recovery may already have answered every retransmission, or
+          // this full ACK echoes a timestamp from before them (RFC 3522, Linux tcp_try_undo_recovery).
+          this.undoIfSpurious(this.ackEchoesOriginal(seg) ? 'timestamps' : 'dsack');
         } else {
           // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next unacknowledged segment.
           this.cc.onRecoveryAck?.({ now, ackedBytes: acked, flightSize: flightBefore, mss, appLimited: false, sack: this.sackOk });
@@ -1101,6 +1102,9 @@ export class TcpConnection {
           if (this.inRecovery) this.probeCc('partial-ack');
         }
       } else if (acked > 0) {
+        // The first ACKs of new data after an RTO: one that echoes a timestamp from before the
+        // retransmissions says the timeout was spurious (RFC 3522 §3.2; Linux tcp_try_undo_loss).
+        if (this.recover !== null && seqLt(seqAdd(ack, -acked), this.recover) && this.ackEchoesOriginal(seg)) this.undoIfSpurious('timestamps');
         const appLimited = this.sendBuffer.length - this.sentOffset() <= 0 && flightBefore < this.cc.cwnd;
         this.cc.onAck({
           now,
@@ -1148,7 +1152,7 @@ export class TcpConnection {
       this.recoveryPoint = this.sndMax;
       this.recover = this.sndMax;
       this.stats.fastRetransmits++;
-      this.beginUndoEpisode();
+      this.beginUndoEpisode(false);
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss, cause: 'fast-retransmit', sack: this.sackOk });
       this.ecnReduced();
       this.probeCc('enter-recovery');
@@ -1328,7 +1332,7 @@ export class TcpConnection {
       this.stats.fastRetransmits++;
       this.stopTimer('tlp');
       rack.tlpEndSeq = null; // the recovery's reduction answers any loss a probe repaired (Linux tcp_init_cwnd_reduction)
-      this.beginUndoEpisode();
+      this.beginUndoEpisode(false);
       this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'fast-retransmit', sack: true });
       this.ecnReduced();
       this.probeCc('enter-recovery');
@@ -1436,13 +1440,13 @@ export class TcpConnection {
   // ---- Undoing spurious reductions (RFC 3708 detection, RFC 4015 response, congestion/undo.ts) ----
 
   /**
-   * A loss reduction is about to happen: keep the congestion state from before it. Inside a
-   * recovery already under way (an RTO during fast recovery, or a later RTO of the same loss) the
-   * episode goes on with the state from before its first reduction.
+   * A loss reduction is about to happen: keep the congestion state from before it. `nested`: a
+   * recovery is already under way (an RTO during fast recovery, or a later RTO of the same loss),
+   * so the episode goes on with the state from before its first reduction.
    */
-  private beginUndoEpisode(): void {
+  private beginUndoEpisode(nested: boolean): void {
     if (!this.config.undo || !this.sackOk) return;
-    this.undoEpisode.begin(this.cc.saveUndoState(), this.recovering());
+    this.undoEpisode.begin(this.cc.saveUndoState(), nested);
   }
 
   /**
@@ -1450,15 +1454,22 @@ export class TcpConnection {
    * (RFC 4015 §2; cwnd and ssthresh never lowered). In fast recovery this waits for its end, as
    * later retransmissions may still prove a loss.
    */
-  private undoIfSpurious(): void {
-    if (this.inRecovery || !this.undoEpisode.spurious) return;
+  private undoIfSpurious(by: 'dsack' | 'timestamps'): void {
+    if (this.inRecovery || (by === 'dsack' && !this.undoEpisode.spurious)) return;
     const saved = this.undoEpisode.take();
     if (!saved) return;
     const before = { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh };
     this.cc.undo(saved);
     this.stats.spuriousUndos++;
-    this.probe('spurious-undo', { cwndBefore: before.cwnd, ssthreshBefore: Number.isFinite(before.ssthresh) ? before.ssthresh : null, cwnd: this.cc.cwnd, ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null });
+    this.probe('spurious-undo', { by, cwndBefore: before.cwnd, ssthreshBefore: Number.isFinite(before.ssthresh) ? before.ssthresh : null, cwnd: this.cc.cwnd, ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null });
     this.probeCc('undo');
+  }
+
+  /** RFC 3522 §3.2 for the ACK in hand: it echoes a TSval older than the episode's first retransmission. */
+  private ackEchoesOriginal(seg: TcpSegment): boolean {
+    if (!this.tsOk) return false;
+    const ts = findTimestamps(seg.options);
+    return ts !== null && ts.tsecr !== 0 && this.undoEpisode.echoesOriginal(ts.tsecr);
   }
 
   // ---- SACK scoreboard (RFC 2018 §5, RFC 6675 via congestion/scoreboard.ts) ----
@@ -1687,7 +1698,8 @@ export class TcpConnection {
     if (retransmission) {
       this.stats.retransmits++;
       this.rttTiming = null; // Karn: never time a retransmitted segment
-      if (this.undoEpisode.active) this.undoEpisode.onRetransmit(start, len + (fin ? 1 : 0));
+      // The TSval dataOptions() is about to put on it (the clock does not move in between).
+      this.undoEpisode.onRetransmit(start, len + (fin ? 1 : 0), this.tsOk ? this.tsNow() : null);
     } else if (!this.tsOk && !this.rttTiming && (len > 0 || fin)) {
       this.rttTiming = { end: seqAdd(start, len + (fin ? 1 : 0)), at: this.now() };
     }
@@ -2326,7 +2338,7 @@ export class TcpConnection {
     }
     this.retransmits++;
     const mss = this.effectiveMss();
-    this.beginUndoEpisode();
+    this.beginUndoEpisode(this.recovering());
     this.cc.onRto({ now: this.now(), flightSize: this.flightSize(), mss });
     this.ecnReduced();
     this.inRecovery = false;

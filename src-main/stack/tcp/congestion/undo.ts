@@ -1,6 +1,10 @@
 /**
- * Detecting a spurious congestion episode with D-SACKs (RFC 3708 §3), so the sender can undo its
- * reduction (RFC 4015's response; RFC 9438 §4.9 for CUBIC; Linux undo_marker / undo_retrans).
+ * Detecting a spurious congestion episode, so the sender can undo its reduction (RFC 4015's
+ * response; RFC 9438 §4.9 for CUBIC; Linux undo_marker / undo_retrans / retrans_stamp), two ways:
+ * - D-SACKs (RFC 3708 §3): every retransmission of the episode reported as a duplicate;
+ * - timestamps (the Eifel algorithm, RFC 3522 §3.2): an ACK that ends the recovery echoes a
+ *   timestamp older than the episode's first retransmission, so the original transmissions filled
+ *   the hole (Linux tcp_packet_delayed).
  *
  * An episode begins with a loss reduction (fast retransmit, RACK, RTO) and keeps the congestion
  * state from before it. Each retransmission in the episode is remembered as a sequence range; a
@@ -25,6 +29,8 @@ export class SpuriousEpisode<S> {
   private pending: { start: number; end: number }[] = [];
   private retransmissions = 0;
   private untrackable = false;
+  /** TSval of the episode's first retransmission (RFC 3522 RetransmitTS), null without timestamps. */
+  private firstRetransmitTsval: number | null = null;
 
   /** An episode is open (its state can still be restored). */
   get active(): boolean {
@@ -52,11 +58,22 @@ export class SpuriousEpisode<S> {
     this.pending = [];
     this.retransmissions = 0;
     this.untrackable = false;
+    this.firstRetransmitTsval = null;
   }
 
-  /** A retransmission of [seq, seq + len) left while the episode is open. */
-  onRetransmit(seq: number, len: number): void {
-    if (!this.active || len <= 0) return;
+  /**
+   * RFC 3522 §3.2: the ACK echoes `tsecr`, older than the first retransmission's TSval — it was
+   * sent for an original transmission, so the retransmissions were not needed.
+   */
+  echoesOriginal(tsecr: number): boolean {
+    return this.saved !== null && this.firstRetransmitTsval !== null && ((tsecr - this.firstRetransmitTsval) | 0) < 0;
+  }
+
+  /** A retransmission of [seq, seq + len) left while the episode is open, with its TSval (null: none). */
+  onRetransmit(seq: number, len: number, tsval: number | null): void {
+    if (this.saved === null || len <= 0) return;
+    if (this.retransmissions === 0 && this.firstRetransmitTsval === null) this.firstRetransmitTsval = tsval;
+    if (this.untrackable) return;
     if (this.pending.length >= MAX_TRACKED_RETRANSMISSIONS) {
       this.untrackable = true;
       this.pending = [];
@@ -80,7 +97,7 @@ export class SpuriousEpisode<S> {
 
   /** The state to restore, once; the episode ends. */
   take(): S | null {
-    const s = this.untrackable ? null : this.saved;
+    const s = this.saved;
     this.clear();
     return s;
   }
@@ -90,5 +107,6 @@ export class SpuriousEpisode<S> {
     this.pending = [];
     this.retransmissions = 0;
     this.untrackable = false;
+    this.firstRetransmitTsval = null;
   }
 }
