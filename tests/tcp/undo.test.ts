@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { seqDiff } from '@shared/wire/seq';
 import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
+import { TCP_ACK, TCP_CWR, TCP_ECE } from '../../src-main/stack/tcp/segment';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
 import { SpuriousEpisode } from '../../src-main/stack/tcp/congestion/undo';
 import { CubicCongestion } from '../../src-main/stack/tcp/congestion/cubic';
@@ -169,6 +170,34 @@ describe('undo by timestamps (Eifel detection, RFC 3522 §3.2; Linux tcp_packet_
     ack(t + 200, base + 5000, second);
     expect(h.conn.stats.spuriousUndos).toBe(1);
     expect(h.conn.cc.ssthresh).toBe(before.ssthresh);
+  });
+});
+
+describe('what is not undone', () => {
+  it('an ECN reduction after the recovery closes its episode: the late D-SACK then undoes nothing (Linux tcp_enter_cwr)', () => {
+    const run = (ece: boolean) => {
+      const h = new Harness({ ...CFG, ecn: 2 });
+      h.conn.listen(() => lseq(-1));
+      h.at(0).recv({ flags: TCP_SYN | TCP_ECE | TCP_CWR, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
+      h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
+      expect(h.conn.ecnOk).toBe(true);
+      h.at(100).conn.write(bytes(10_000));
+      ackAt(h, 200, 2000);
+      ackAt(h, 202, 2000, [[3000, 4000]]);
+      ackAt(h, 203, 2000, [[3000, 5000]]);
+      ackAt(h, 204, 2000, [[3000, 6000]]); // fast retransmit of 2000
+      ackAt(h, 206, 6000);
+      ackAt(h, 300, 10_000); // recovery over; no D-SACK yet
+      h.at(300).conn.write(bytes(1000));
+      // The new segment comes back CE-marked: the ACK carries ECE (or not, in the control run).
+      h.at(400).recv({ flags: TCP_ACK | (ece ? TCP_ECE : 0), seq: rseq(0), ack: lseq(11_000), window: 60_000 });
+      ackAt(h, 405, 11_000, [[2000, 3000]]); // the late D-SACK of the retransmission
+      return h.conn.stats;
+    };
+    expect(run(false).spuriousUndos).toBe(1);
+    const withEcn = run(true);
+    expect(withEcn.ecnReductions).toBe(1);
+    expect(withEcn.spuriousUndos).toBe(0);
   });
 });
 

@@ -112,8 +112,9 @@ export interface TcpConfig {
   dsack: boolean;
   /**
    * Undo a congestion reduction found spurious (Linux does, always): on a SACK connection, when the
-   * peer D-SACKs every retransmission of a recovery or RTO episode (RFC 3708 §3), nothing was lost,
-   * so cwnd, ssthresh and the controller's state return to what they were (RFC 4015 §2, RFC 9438 §4.9).
+   * peer D-SACKs every retransmission of a recovery or RTO episode (RFC 3708 §3), or the ACK that
+   * ends it echoes a timestamp from before them (RFC 3522 §3.2), nothing was lost, so cwnd,
+   * ssthresh and the controller's state return to what they were (RFC 4015 §2, RFC 9438 §4.9).
    */
   undo: boolean;
   /** RFC 5961 §7 challenge ACKs per second when no global limiter is given. */
@@ -287,7 +288,7 @@ export class TcpConnection {
   rack: RackTlp | null = null;
   /** Publishes congestion-state changes (created when someone listens). */
   private ccProbe: CongestionProbe | null = null;
-  /** The current loss episode, for undoing it if the peer D-SACKs all its retransmissions. */
+  /** The current loss episode, for undoing it if D-SACKs or timestamps prove it spurious. */
   private readonly undoEpisode = new SpuriousEpisode<CongestionUndoState>();
   private persistBackoffs = 0;
   /** Zero-window probes sent since the peer last said anything. */
@@ -307,7 +308,7 @@ export class TcpConnection {
     /** Tail loss probes sent (RFC 8985 §7.3), and those that repaired a loss (§7.4). */
     tlpProbes: 0,
     tlpRecoveries: 0,
-    /** Congestion reductions undone because every retransmission of the episode was D-SACKed (RFC 3708). */
+    /** Congestion reductions undone as spurious (D-SACKs, RFC 3708, or timestamps, RFC 3522). */
     spuriousUndos: 0,
     rtoExpirations: 0,
     dupAcksIn: 0,
@@ -1199,6 +1200,9 @@ export class TcpConnection {
     this.stats.eceReceived++;
     if (this.inRecovery || (this.ecnRecover !== null && seqLe(ack, this.ecnRecover))) return;
     this.stats.ecnReductions++;
+    // A reduction for congestion the network reported: no later evidence may undo past it (Linux
+    // tcp_enter_cwr clears undo_marker).
+    this.undoEpisode.clear();
     this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'ecn' });
     this.ecnReduced();
     this.probeCc('ecn');
@@ -1280,6 +1284,8 @@ export class TcpConnection {
         this.probe('tlp-recovery', { tlpEndSeq: seg.ack });
         if (!this.recovering()) {
           // One loss repaired by the probe: reduce cwnd once, as for a fast retransmit (Linux tcp_process_tlp_ack).
+          // A real loss: an open episode may no longer be undone past it.
+          this.undoEpisode.clear();
           this.cc.onEnterRecovery({ now, flightSize: this.flightSize(), mss: this.effectiveMss(), cause: 'fast-retransmit', sack: true });
           this.ecnReduced();
           this.probeCc('tlp-recovery');
@@ -1450,9 +1456,10 @@ export class TcpConnection {
   }
 
   /**
-   * Every retransmission of the episode was D-SACKed: nothing was lost, so the reduction is undone
-   * (RFC 4015 §2; cwnd and ssthresh never lowered). In fast recovery this waits for its end, as
-   * later retransmissions may still prove a loss.
+   * The episode was spurious — every retransmission D-SACKed (`dsack`; checked here), or the ACK in
+   * hand echoes a timestamp from before them (`timestamps`; checked by the caller) — so nothing
+   * was lost and the reduction is undone (RFC 4015 §2; cwnd and ssthresh never lowered). In fast
+   * recovery this waits for its end, as later retransmissions may still prove a loss.
    */
   private undoIfSpurious(by: 'dsack' | 'timestamps'): void {
     if (this.inRecovery || (by === 'dsack' && !this.undoEpisode.spurious)) return;
