@@ -61,6 +61,15 @@ export interface Device {
    * a TAP never (the kernel checks what it receives) and wrappers never (see DeviceWrapper).
    */
   readonly checksumOffload?: boolean;
+  /**
+   * TCP segmentation offload (Linux's NETIF_F_TSO, with GRO at the receiving end): the device
+   * accepts IPv4 TCP datagrams longer than `mtu` (up to 65535 bytes of IP total length) and is
+   * trusted to cut them into MTU-sized segments — or, being memory, to deliver them whole, as the
+   * peer's GRO would have merged them again. Only the virtual link offers it, off by default (it
+   * implies `checksumOffload` there); a TAP never. Wrappers pass it on (see DeviceWrapper), so a
+   * capture shows the big segments, as tcpdump does on Linux's veth.
+   */
+  readonly segmentationOffload?: boolean;
   /** Queues or writes one frame. Never throws for a transmission failure: it counts a drop. */
   send(frame: Uint8Array, meta?: SendMeta): void;
   /** Sets the one listener for received frames (null detaches). Wrappers install their own. */
@@ -103,6 +112,15 @@ export abstract class DeviceWrapper implements Device {
    */
   get checksumOffload(): boolean {
     return false;
+  }
+  /**
+   * Forwarded, unlike checksum offload (Linux turns TSO off without transmit checksumming; here a
+   * stack can compute the full checksum of a big segment itself): a capture behind a wrapper then
+   * shows the big segments with valid checksums, as tcpdump on Linux's veth shows 64 KB segments.
+   * Every frame stays ≤ 65535 bytes of IP total length, so pcap readers take them.
+   */
+  get segmentationOffload(): boolean {
+    return this.inner.segmentationOffload === true;
   }
 
   send(frame: Uint8Array, meta?: SendMeta): void {

@@ -42,6 +42,11 @@ export class NetInterface {
   readonly broadcast: number;
   /** The device finishes TCP checksums on sending and vouches for them on receiving (Device.checksumOffload). */
   readonly checksumOffload: boolean;
+  /**
+   * The device takes TCP segments larger than the MTU and cuts them itself (Device.segmentationOffload,
+   * TSO): IPv4 sends such datagrams unfragmented through it, and TCP builds segments of up to 64 KiB.
+   */
+  readonly segmentationOffload: boolean;
   up = false;
 
   constructor(
@@ -57,6 +62,7 @@ export class NetInterface {
     if (mtu < 68 || mtu > 65535) throw new RangeError(`interface ${name}: MTU ${mtu} is not in 68..65535 (RFC 791 minimum 68)`);
     this.macBytes = macToBytes(mac);
     this.checksumOffload = device.checksumOffload === true;
+    this.segmentationOffload = device.segmentationOffload === true;
     this.mask = prefixMask(prefixLength);
     this.network = (addr & this.mask) >>> 0;
     this.broadcast = prefixLength >= 31 ? 0xffffffff : (this.network | ~this.mask) >>> 0;

@@ -14,6 +14,9 @@ import { payloadBytes, type IpProtocolHandler, type Ipv4Datagram, type Ipv4SendR
 import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
 import { FrameSlab } from '../frame-slab';
 
+/** Segmentation offload applies to TCP only (RFC 9293 protocol number). */
+const IPPROTO_TCP = 6;
+
 /** What the IP layer knows about a received datagram beyond the seam (for ICMP errors). */
 export interface ReceivedDatagram extends Ipv4Datagram {
   /** The IP header as received (of fragment 0 for a reassembled datagram). */
@@ -103,6 +106,16 @@ export class Ipv4Layer {
       else mtu = Math.min(mtu, p.mtu);
     }
     return mtu;
+  }
+
+  /**
+   * Whether datagrams to `dst` leave through an interface with segmentation offload
+   * (NetInterface.segmentationOffload): TCP may then build segments larger than the MTU.
+   */
+  segmentationOffloadFor(dst: number): boolean {
+    const route = this.stack.routes.lookup(dst);
+    const ifc = route ? this.stack.interfaceByName(route.ifname) : null;
+    return ifc?.segmentationOffload === true;
   }
 
   /** Records a path MTU from ICMP fragmentation needed (RFC 1191 §3; never below 68). */
@@ -280,7 +293,10 @@ export class Ipv4Layer {
     const mtu = this.pmtu.size > 0 ? this.mtuFor(dst) : ifc.mtu;
     const ttl = req.ttl ?? (isMulticast(dst) ? 1 : this.defaultTtl);
     const total = hl + payloadLength;
-    if (total > 65535 || (total > mtu && req.dontFragment)) {
+    // Segmentation offload (Device.segmentationOffload, Linux's TSO): a TCP datagram larger than
+    // the MTU leaves whole, DF as TCP sets it, and the device cuts it (ours delivers it whole, GRO).
+    const limit = protocol === IPPROTO_TCP && ifc.segmentationOffload ? 65535 : mtu;
+    if (total > 65535 || (total > limit && req.dontFragment)) {
       // DF honoured: a host reports EMSGSIZE locally (RFC 1191 §5; a router would send ICMP 3/4).
       s.counters.inc('ipv4.tx.emsgsize');
       return { ok: false, errno: 'EMSGSIZE' };
@@ -293,7 +309,7 @@ export class Ipv4Layer {
 
     const local = dst === ifc.addr || s.isLocalAddress(dst);
     // Fast path: one frame, the transport writes its bytes straight into it.
-    if (!local && writer && total <= mtu) {
+    if (!local && writer && total <= limit) {
       const broadcast = limitedBroadcast || ifc.isBroadcast(dst);
       const dstMac: Uint8Array | null = broadcast ? BROADCAST_MAC_BYTES : isMulticast(dst) ? multicastMacBytes(dst) : null;
       const frame = this.frames.alloc(ETHERNET_HEADER_LENGTH + total);
@@ -326,7 +342,7 @@ export class Ipv4Layer {
     // ARP failure: the sender hears EHOSTUNREACH, as if an ICMP host unreachable came back (Linux does).
     const unresolved: UnresolvedNotice = { src, dst, protocol, payload, causeId: id };
 
-    if (total <= mtu) {
+    if (total <= limit) {
       const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
       writeEthernetHeader(frame, dstMac, ifc.macBytes, ETHERTYPE_IPV4);
       emitIpv4Into(frame, ETHERNET_HEADER_LENGTH, { src, dst, protocol, ttl, identification, dscp: req.dscp, ecn: req.ecn, dontFragment: req.dontFragment }, payload.length);
