@@ -51,7 +51,13 @@ export function setDebugProbes(p: import('@shared/model/probe').ProbeBus | null)
   debugProbes = p;
 }
 
-function makePair(mode: TransferMode, seed: number, impair: { loss: number; duplicate: number; reorder: number; corrupt: number; delayMs: number }, cfgA: Partial<TcpConfig>, cfgB: Partial<TcpConfig>, mtuA: number, onNet?: (net: SimNet) => void): Pair {
+/** Options of a stack-mode transfer. */
+export interface TransferOptions {
+  /** The VirtualLink's segmentation offload (TSO/GRO; implies checksum offload). */
+  segmentationOffload?: boolean;
+}
+
+function makePair(mode: TransferMode, seed: number, impair: { loss: number; duplicate: number; reorder: number; corrupt: number; delayMs: number }, cfgA: Partial<TcpConfig>, cfgB: Partial<TcpConfig>, mtuA: number, onNet?: (net: SimNet) => void, opts: TransferOptions = {}): Pair {
   if (mode === 'sim') {
     const net = new SimNet(seed, impair);
     onNet?.(net);
@@ -62,7 +68,7 @@ function makePair(mode: TransferMode, seed: number, impair: { loss: number; dupl
   const clock = new ManualClock(0);
   const random = new SeededRandom(seed);
   const ch = { ...impair, reorderDelayMs: 5 + random.int(10) };
-  const link = new VirtualLink({ clock, random: random.fork(), aToB: ch, bToA: ch, mtu: 1500 });
+  const link = new VirtualLink({ clock, random: random.fork(), aToB: ch, bToA: ch, mtu: 1500, ...(opts.segmentationOffload ? { segmentationOffload: true } : {}) });
   const probes = debugProbes ?? undefined;
   const sa = new Stack({ clock, random: random.fork(), probes });
   const sb = new Stack({ clock, random: random.fork(), probes });
@@ -128,7 +134,7 @@ export interface Outcome {
  * `blackholeAtMs`: from that simulated time on, the path drops everything (a dead peer or a cut
  * cable), so both ends must give up with a connection errno instead of hanging.
  */
-export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode: TransferMode = 'sim', blackholeAtMs?: number): Promise<Outcome> {
+export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode: TransferMode = 'sim', blackholeAtMs?: number, opts: TransferOptions = {}): Promise<Outcome> {
   // A half-closed connection (FIN-WAIT-2) on a dead path waits forever unless keep-alive is on
   // (as on Linux), so the dead-path runs turn it on with short timers.
   const keepAlive = blackholeAtMs !== undefined ? { keepAlive: true, keepIdleMs: 30_000, keepIntervalMs: 5_000, keepCount: 3 } : {};
@@ -152,7 +158,7 @@ export async function transfer(seed: number, onNet?: (net: SimNet) => void, mode
     ...keepAlive,
   };
   const mtuA = 576 + r.int(1000);
-  const net = makePair(mode, seed, impair, cfg, { ...cfg, sack: r.next() < 0.7, timestamps: r.next() < 0.7 }, mtuA, onNet);
+  const net = makePair(mode, seed, impair, cfg, { ...cfg, sack: r.next() < 0.7, timestamps: r.next() < 0.7 }, mtuA, onNet, opts);
   const { a, b } = net;
   const up = pattern(r.int(20_000), seed * 3 + 1);
   const down = pattern(r.int(8_000), seed * 7 + 5);

@@ -191,6 +191,12 @@ export interface TcpConnectionEnv {
   /** `output` copies each segment's payload before returning (so payloads may be views of the send buffer). */
   zeroCopyOutput?: boolean;
   /**
+   * Segmentation offload on the route (Device.segmentationOffload, Linux's TSO): the most TCP
+   * payload one segment may carry, 0 when the route does not offer it (absent = 0). New data then
+   * goes out in segments of whole MSS multiples up to that size; retransmissions stay one MSS.
+   */
+  tsoMaxBytes?(): number;
+  /**
    * Opt-in ACK per input batch (TcpLayerOptions.ackPerBatch): instead of ACKing every second
    * full-sized segment at once, the connection asks to be called back (`flushDeferredAck`) when
    * the current batch of received frames is processed — one ACK per TAP read batch, as Linux ACKs
@@ -322,6 +328,8 @@ export class TcpConnection {
     eceReceived: 0,
     ecnReductions: 0,
     cwrSent: 0,
+    /** New-data segments sent longer than one MSS (segmentation offload, TcpConnectionEnv.tsoMaxBytes). */
+    tsoSegments: 0,
     bytesSent: 0,
     bytesReceived: 0,
   };
@@ -345,6 +353,8 @@ export class TcpConnection {
   /** shutdown(SHUT_WR) or close(): no more writes. */
   writeShut = false;
   private fullSegmentsUnacked = 0;
+  /** End of the latest new-data segment sent longer than one MSS (segmentation offload), if any. */
+  private tsoEnd: SeqNum | null = null;
 
   // ---- ECN (RFC 3168 §6.1) ----
   /** Both ends agreed on ECN in the handshake (ECN-setup SYN and SYN-ACK). */
@@ -1045,6 +1055,8 @@ export class TcpConnection {
   private ackAdvance(seg: TcpSegment, ack: SeqNum): void {
     const now = this.now();
     const flightBefore = this.flightSize();
+    // Acknowledges data at or below the end of the latest multi-MSS (segmentation offload) segment.
+    const ackedTso = this.tsoEnd !== null && seqLt(this.sndUna, this.tsoEnd);
     let acked = seqDiff(ack, this.sndUna);
     if (!this.synAcked && seqGt(ack, this.iss)) {
       this.synAcked = true;
@@ -1117,6 +1129,9 @@ export class TcpConnection {
           appLimited,
           ackSeq: ack,
           sndNxt: this.sndNxt,
+          // One ACK per multi-MSS segment is the receiver's normal clock then (GRO), not a stretch
+          // ACK: count each MSS of it, as Linux's tcp_slow_start counts every packet of a GSO segment.
+          abcSegments: ackedTso ? Math.ceil(acked / mss) : undefined,
         });
         this.probeCc('ack');
       }
@@ -1596,6 +1611,7 @@ export class TcpConnection {
     let guard = 0;
     let sent = false;
     let sentNew = false;
+    const tsoMax = this.env.tsoMaxBytes?.() ?? 0;
     while (guard++ < 100_000) {
       const mss = this.payloadMss();
       // Limited transmit (RFC 3042): without SACK each of the first two duplicate ACKs lets one
@@ -1640,8 +1656,15 @@ export class TcpConnection {
       const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq());
       if (unsent <= 0 && !finPending) break;
       const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
-      let len = Math.min(unsent, mss, Math.max(0, wndRoom), Math.max(0, cwndRoom), sackedAhead);
+      // Segmentation offload: new data (not a go-back-N resend below SND.MAX) may go in one segment
+      // of several MSS; the device cuts it (or, in memory, the peer takes it whole, as after GRO).
+      const maxLen = tsoMax > mss && this.sndNxt === this.sndMax ? this.tsoSize(mss, tsoMax) : mss;
+      let len = Math.min(unsent, maxLen, Math.max(0, wndRoom), Math.max(0, cwndRoom), sackedAhead);
       if (unsent > 0 && len <= 0) break;
+      // A multi-MSS segment not taking the last of the data ends on a whole MSS (Linux
+      // tcp_mss_split_point): the rest goes by the one-MSS rules below, so the wire carries what
+      // one-MSS segments would have carried, merged.
+      if (len > mss && len < unsent) len -= len % mss;
       const withFin = finPending && len === unsent;
       const outstanding = seqDiff(this.sndNxt, this.sndUna) > 0;
       if (len < mss && !withFin && len !== sackedAhead) {
@@ -1655,6 +1678,10 @@ export class TcpConnection {
         }
       }
       if (withFin && unsent === 0) len = 0;
+      if (len > mss) {
+        this.stats.tsoSegments++;
+        this.tsoEnd = seqAdd(this.sndNxt, len);
+      }
       this.sendData(this.sndNxt, len, withFin, false);
       const end = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
       this.sndNxt = end;
@@ -1673,6 +1700,21 @@ export class TcpConnection {
     // RFC 8985 §7.2: (re)start the probe timer after sending new data (processAck does it once
     // for the ACK it is handling).
     if (sentNew && this.rack && !this.ackInProgress) this.scheduleTlp();
+  }
+
+  /**
+   * Upper bound of a segmentation-offload segment now, whole MSS (Linux tcp_tso_autosize): about
+   * 1 ms of data at the rate Linux would pace at (2·cwnd/SRTT in slow start, 1.2·cwnd/SRTT after),
+   * at least two segments, at most `tsoMax`. On a long path with a small window several segments
+   * go per round trip instead of one burst; in memory (SRTT far below 1 ms) it is `tsoMax`. The
+   * caller still limits each segment to the send and congestion windows.
+   */
+  private tsoSize(mss: number, tsoMax: number): number {
+    const most = Math.floor(tsoMax / mss);
+    const srtt = this.rtt.srtt;
+    if (srtt === null || srtt <= 0) return most * mss;
+    const perMs = (this.cc.cwnd * (this.cc.cwnd < this.cc.ssthresh ? 2 : 1.2)) / srtt;
+    return Math.min(most, Math.max(2, Math.floor(perMs / mss))) * mss;
   }
 
   /** Persist timer when the peer's window is closed (§3.8.6.1); RTO when data is outstanding. */
@@ -1939,7 +1981,10 @@ export class TcpConnection {
         this.stats.bytesReceived += inOrder;
         // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
         if (hadOutOfOrder) needAckNow = true;
-        if (text.length >= this.rcvMss()) this.fullSegmentsUnacked++;
+        // A segment of several MSS (the peer's segmentation offload, Linux's GRO) counts as that
+        // many full segments, so it is ACKed at once (as Linux ACKs a GRO super-segment).
+        const mssIn = this.rcvMss();
+        if (text.length >= mssIn) this.fullSegmentsUnacked += Math.floor(text.length / mssIn);
         if (this.fullSegmentsUnacked >= 2) {
           if (this.env.deferAck && seqDiff(this.rcvNxt, this.lastAckSent) < DEFERRED_ACK_MAX_BYTES) deferAck = true;
           else needAckNow = true;

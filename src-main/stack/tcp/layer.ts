@@ -37,6 +37,8 @@ export interface TcpHost {
     send(req: Ipv4SendRequest): Ipv4SendResult;
     sourceFor(dst: number): number | null;
     register(protocol: number, handler: { receive(d: Ipv4Datagram): void; icmpError?(r: IcmpErrorReport): void }): void;
+    /** Whether the route to `dst` offers segmentation offload (TSO); absent = never. */
+    segmentationOffloadFor?(dst: number): boolean;
   };
   mtuFor(dst: number): number;
 }
@@ -56,6 +58,13 @@ export interface TcpLayerOptions {
    */
   ackPerBatch?: boolean;
 }
+
+/**
+ * Largest TCP payload of one segment under segmentation offload: an IPv4 datagram of at most
+ * 65535 bytes less a 20-byte IP header and the largest TCP header, 60 bytes (Linux's GSO limit,
+ * 64 KiB, less headers).
+ */
+export const TSO_MAX_PAYLOAD = 65535 - 20 - 60;
 
 /** A listening endpoint with its queues (backlog). */
 /** Serialises one segment (header, options, payload, checksum) into the IP layer's frame. */
@@ -141,6 +150,7 @@ export class TcpLayer {
         tsOffset: this.isn.tsOffset(e.localAddr, e.remoteAddr),
         zeroCopyOutput: true, // output() serialises the segment before returning
         deferAck: this.options.ackPerBatch ? this.deferAck : undefined,
+        tsoMaxBytes: () => (this.host.ipv4.segmentationOffloadFor?.(e.remoteAddr) ? TSO_MAX_PAYLOAD : 0),
       },
       { mss, ...this.options.config, ...config },
     );

@@ -88,7 +88,7 @@ export class CubicCongestion extends BaseCongestion {
 
     if (this.cwnd < this.ssthresh) {
       // Slow start as Reno (RFC 9438 §4.10), with ABC (RFC 3465).
-      const inc = Math.min(s.ackedBytes, this.abcLimit * s.mss, this.ssthresh - this.cwnd);
+      const inc = Math.min(s.ackedBytes, Math.max(this.abcLimit, s.abcSegments ?? 0) * s.mss, this.ssthresh - this.cwnd);
       this.setW(this.w + inc / s.mss);
       this.region = 'slow-start';
       return;

@@ -28,7 +28,7 @@ export class RenoCongestion extends BaseCongestion {
 
   onAck(s: AckSample): void {
     if (s.appLimited || s.ackedBytes <= 0 || !cwndLimited(s, this.cwnd)) return;
-    renoGrow(this, s.ackedBytes, s.mss, this.abcLimit);
+    renoGrow(this, s.ackedBytes, s.mss, Math.max(this.abcLimit, s.abcSegments ?? 0));
   }
 
   protected reduce(e: CongestionEvent): number {

@@ -33,6 +33,12 @@ export interface AckSample {
   ackSeq?: number;
   /** Added: SND.NXT (u32) when this ACK arrived. */
   sndNxt?: number;
+  /**
+   * Added: the ACK covers data sent in segments of several MSS (segmentation offload), one ACK per
+   * such segment being the receiver's normal clock (GRO); the slow-start limit L of RFC 3465 §2.2
+   * is then at least this many segments (Linux's tcp_slow_start adds every packet acknowledged).
+   */
+  abcSegments?: number;
 }
 
 export interface CongestionEvent {

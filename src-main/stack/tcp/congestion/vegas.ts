@@ -78,9 +78,9 @@ export class VegasCongestion extends BaseCongestion {
     }
     if (s.appLimited || s.ackedBytes <= 0 || !cwndLimited(s, this.cwnd)) return;
     if (this.cwnd < this.ssthresh) {
-      if (this.growThisRound) renoGrow(this, s.ackedBytes, s.mss, this.abcLimit);
+      if (this.growThisRound) renoGrow(this, s.ackedBytes, s.mss, Math.max(this.abcLimit, s.abcSegments ?? 0));
     } else if (!Number.isFinite(this.baseRtt)) {
-      renoGrow(this, s.ackedBytes, s.mss, this.abcLimit); // no RTT yet: behave as Reno
+      renoGrow(this, s.ackedBytes, s.mss, Math.max(this.abcLimit, s.abcSegments ?? 0)); // no RTT yet: behave as Reno
     }
   }
 
@@ -112,7 +112,7 @@ export class VegasCongestion extends BaseCongestion {
     const slowStart = this.cwnd < this.ssthresh;
     if (this.samplesInRound <= 2 || !Number.isFinite(this.baseRtt)) {
       // Too few samples to trust (Linux cntRTT <= 2): one Reno step.
-      if (!s.appLimited && cwndLimited(s, this.cwnd)) renoGrow(this, s.ackedBytes, mss, this.abcLimit);
+      if (!s.appLimited && cwndLimited(s, this.cwnd)) renoGrow(this, s.ackedBytes, mss, Math.max(this.abcLimit, s.abcSegments ?? 0));
       this.decision = 'reno';
     } else {
       const rtt = this.minRttInRound;
