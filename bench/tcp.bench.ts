@@ -6,7 +6,7 @@
  * - tcplab ↔ tcplab in memory (two whole stacks on a VirtualLink, ManualClock, CPU-bound);
  * and memory per established connection (two stacks in memory, 500 connections).
  * Each again at MTU 9000 on both sides (labelled rows). In memory also with the VirtualLink's
- * checksum offload, and at MTU 65535 ("like lo") beside kernel → kernel over a namespace's lo
+ * checksum offload, with its segmentation offload (TSO/GRO), and at MTU 65535 ("like lo") beside kernel → kernel over a namespace's lo
  * (MTU 65536). Every tcplab transfer follows an untimed warm-up.
  * Size per transfer: TCPLAB_BENCH_TCP_MB (default 50).
  */
@@ -211,6 +211,7 @@ export default async function tcpBench() {
   const veth = await kernelVeth(1500);
   const mem = await inMemory(1500);
   const memOffload = await inMemory(1500, { checksumOffload: true });
+  const memTso = await inMemory(1500, { segmentationOffload: true });
   const tapJumbo = await overTap(9000);
   const vethJumbo = await kernelVeth(9000);
   const memJumbo = await inMemory(9000);
@@ -240,6 +241,7 @@ export default async function tcpBench() {
       row('kernel → kernel over veth (socat → socat)', veth, veth),
       row('tcplab → tcplab in memory (VirtualLink, ManualClock)', mem, veth),
       row('tcplab → tcplab in memory, opt-in checksumOffload (as Linux lo/veth)', memOffload, veth),
+      row('tcplab → tcplab in memory, MTU 1500, opt-in TSO/GRO + checksum offload (like veth)', memTso, veth),
       row('MTU 9000, both sides: kernel → tcplab over TAP', tapJumbo.k2t, vethJumbo),
       row('MTU 9000, both sides: kernel → tcplab over TAP, ackPerBatch', tapJumbo.k2tBatched, vethJumbo),
       row('MTU 9000, both sides: tcplab → kernel over TAP', tapJumbo.t2k, vethJumbo),
@@ -258,6 +260,7 @@ export default async function tcpBench() {
       'ackPerBatch rows: TcpLayerOptions.ackPerBatch (off by default) sends one ACK per batch of frames the TAP reader delivers (at most 64 KiB unacknowledged) instead of one per two full segments: stretch ACKs, as Linux sends for GRO super-segments; RFC 5681 §4.2 asks for every second segment, so labs keep it off.',
       `MTU 9000 rows: the TAP, tcplab's interface and the veth pair all have MTU 9000 (MSS 8960); they are labelled and not comparable with the 1500 rows.`,
       'checksumOffload rows: VirtualLink option (off by default, never in labs or on a TAP): the sender leaves the TCP checksum partial (CHECKSUM_PARTIAL) and the receiver trusts the link (CHECKSUM_UNNECESSARY), as Linux does on lo and veth; the MTU 1500 row above it, with checksums computed and verified, is the headline.',
+      'TSO/GRO row: VirtualLink option segmentationOffload (off by default, never in labs or on a TAP; implies checksum offload): at MTU 1500 the sender builds TCP segments of up to 45 MSS (64 KiB) and the link delivers them whole, as kernel ↔ kernel over the veth does with TSO/GSO and GRO (64 KiB super-packets through both stacks); the per-packet cost is paid per 64 KiB instead of per 1448 bytes. Fair beside the veth row, not beside the MTU 1500 rows above it, which remain the headline for tcplab\'s own per-segment cost.',
       "MTU 65535 rows (\"like lo\"): Linux's lo has MTU 65536 and offloads checksums; tcplab's largest IPv4 MTU is 65535 (MSS 65495), so tcplab ↔ tcplab in memory at that MTU with checksum offload is the fair analogue of kernel ↔ kernel over lo (one namespace, 127.0.0.1, same run). Their ratio is to the lo row, not to veth.",
       `Memory: ${conn.n} connections on each of two stacks, heap + ArrayBuffer growth per connection endpoint after a forced GC; send/receive rings (256 KiB each) are allocated on first use.`,
       `Load average before: ${load0.map((x) => x.toFixed(1)).join(' ')}, after: ${load1.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (other work shares the machine; each tcplab row ran back to back with its kernel row).`,

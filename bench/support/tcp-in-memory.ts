@@ -2,7 +2,8 @@
  * One tcplab ↔ tcplab in-memory bulk transfer (two stacks on a VirtualLink with a ManualClock),
  * for profiling: `npx tsx --cpu-prof bench/support/tcp-in-memory.ts [MB] [MTU] [RUNS]` (or
  * `node --import tsx --cpu-prof ...`). Runs RUNS transfers of MB each and prints wall and CPU time
- * per run; the first runs warm up the JIT.
+ * per run; the first runs warm up the JIT. OFFLOAD=1 turns on the link's checksum offload, TSO=1
+ * its segmentation offload (TSO/GRO, which implies checksum offload).
  */
 import { ManualClock } from '@shared/sim/clock';
 import { SeededRandom } from '@shared/sim/random';
@@ -14,6 +15,8 @@ export interface InMemoryOptions {
   mtu?: number;
   /** VirtualLink checksum offload (see docs/stack.md). */
   checksumOffload?: boolean;
+  /** VirtualLink segmentation offload, TSO/GRO (implies checksum offload; see docs/stack.md). */
+  segmentationOffload?: boolean;
   seed?: number;
 }
 
@@ -21,7 +24,7 @@ export function twoStacks(opts: InMemoryOptions = {}) {
   const clock = new ManualClock(0);
   const random = new SeededRandom(opts.seed ?? 1);
   const mtu = opts.mtu ?? 1500;
-  const link = new VirtualLink({ clock, random: random.fork(), mtu, aToB: { delayMs: 0.05 }, bToA: { delayMs: 0.05 }, ...(opts.checksumOffload ? { checksumOffload: true } : {}) });
+  const link = new VirtualLink({ clock, random: random.fork(), mtu, aToB: { delayMs: 0.05 }, bToA: { delayMs: 0.05 }, ...(opts.checksumOffload ? { checksumOffload: true } : {}), ...(opts.segmentationOffload ? { segmentationOffload: true } : {}) });
   const a = new Stack({ clock, random: random.fork() });
   const b = new Stack({ clock, random: random.fork() });
   a.addInterface({ device: link.a, ipv4: '192.0.2.1/24', mtu });
@@ -77,15 +80,16 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const mb = Number(process.argv[2] ?? 100);
   const mtu = Number(process.argv[3] ?? 1500);
   const runs = Number(process.argv[4] ?? 3);
-  const checksumOffload = process.env.OFFLOAD === '1';
+  const segmentationOffload = process.env.TSO === '1';
+  const checksumOffload = process.env.OFFLOAD === '1' || segmentationOffload;
   for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const got = await inMemoryTransfer(mb * 1e6, { mtu, checksumOffload });
+    const got = await inMemoryTransfer(mb * 1e6, { mtu, checksumOffload, segmentationOffload });
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
     const cpuMs = (c.user + c.system) / 1000;
     if (got !== mb * 1e6) throw new Error(`got ${got}`);
-    console.log(`run ${i}: ${mb} MB MTU ${mtu}${checksumOffload ? ' offload' : ''}: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${((mb * 8e6) / ms / 1e6).toFixed(2)} Gbit/s wall, ${((mb * 8e6) / cpuMs / 1e6).toFixed(2)} Gbit/s per CPU s`);
+    console.log(`run ${i}: ${mb} MB MTU ${mtu}${segmentationOffload ? ' TSO/GRO' : checksumOffload ? ' offload' : ''}: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${((mb * 8e6) / ms / 1e6).toFixed(2)} Gbit/s wall, ${((mb * 8e6) / cpuMs / 1e6).toFixed(2)} Gbit/s per CPU s`);
   }
 }
