@@ -119,3 +119,25 @@ export function describe(s: TcpSegment): string {
 }
 
 export { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN };
+
+/**
+ * A SACK sender for traces at explicit times: passive open (the peer offers MSS 1000, SACK and a
+ * 60 000-byte window) whose handshake takes 100 ms, so SRTT = min_RTT = 100 ms. Offsets in
+ * `ackWithSack` are bytes after the first data byte.
+ */
+export function sackSender(config: Partial<TcpConfig>): Harness {
+  const h = new Harness(config);
+  h.conn.listen(() => lseq(-1));
+  h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
+  h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
+  h.take();
+  return h;
+}
+
+/** A SACK option with blocks given as offsets after the first data byte. */
+export const sackOption = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
+
+/** The peer ACKs `ack` (an offset) with SACK blocks at time `t`. */
+export function ackWithSack(h: Harness, t: number, ack: number, blocks: [number, number][] = []): void {
+  h.at(t).recv({ seq: rseq(0), ack: lseq(ack), window: 60_000, options: sackOption(blocks) });
+}

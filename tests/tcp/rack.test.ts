@@ -5,27 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seqDiff } from '@shared/wire/seq';
-import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
+import { Harness, PLAIN, ackWithSack, bytes, lseq, sackSender } from './harness';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
 import { RackTlp } from '../../src-main/stack/tcp/congestion/rack';
 import { SeededRandom } from '@shared/sim/random';
 
 const CFG: Partial<TcpConfig> = { ...PLAIN, sack: true, rack: true, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10, noDelay: true };
 
-function est(config: Partial<TcpConfig> = CFG): Harness {
-  const h = new Harness(config);
-  h.conn.listen(() => lseq(-1));
-  h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
-  h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
-  h.take();
-  return h;
-}
-
-const sack = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
-/** The peer ACKs `ack` (offset) with SACK blocks at time `t`. */
-function ackAt(h: Harness, t: number, ack: number, blocks: [number, number][] = []): void {
-  h.at(t).recv({ seq: rseq(0), ack: lseq(ack), window: 60_000, options: sack(blocks) });
-}
+const est = (config: Partial<TcpConfig> = CFG): Harness => sackSender(config);
+const ackAt = ackWithSack;
 /** Offsets of the data segments sent since the last call. */
 const sent = (h: Harness) =>
   h

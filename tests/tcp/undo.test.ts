@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seqDiff } from '@shared/wire/seq';
-import { Harness, PLAIN, TCP_SYN, bytes, lseq, rseq } from './harness';
+import { Harness, PLAIN, TCP_SYN, ackWithSack, bytes, lseq, rseq, sackOption, sackSender } from './harness';
 import { TCP_ACK, TCP_CWR, TCP_ECE } from '../../src-main/stack/tcp/segment';
 import type { TcpConfig } from '../../src-main/stack/tcp/connection';
 import { SpuriousEpisode } from '../../src-main/stack/tcp/congestion/undo';
@@ -15,19 +15,9 @@ import { createCongestionControl } from '../../src-main/stack/tcp/congestion';
 
 const CFG: Partial<TcpConfig> = { ...PLAIN, sack: true, rack: false, sendBufferSize: 100_000, congestion: 'newreno', initialWindow: 10, noDelay: true };
 
-function est(config: Partial<TcpConfig>): Harness {
-  const h = new Harness(config);
-  h.conn.listen(() => lseq(-1));
-  h.at(0).recv({ flags: TCP_SYN, seq: rseq(-1), options: [{ kind: 'mss', value: 1000 }, { kind: 'sack-permitted' }], window: 60_000 });
-  h.at(100).recv({ seq: rseq(0), ack: lseq(0), window: 60_000 });
-  h.take();
-  return h;
-}
-
-const sack = (blocks: [number, number][]) => [{ kind: 'sack' as const, blocks: blocks.map(([l, r]) => ({ left: lseq(l), right: lseq(r) })) }];
-function ackAt(h: Harness, t: number, ack: number, blocks: [number, number][] = []): void {
-  h.at(t).recv({ seq: rseq(0), ack: lseq(ack), window: 60_000, options: sack(blocks) });
-}
+const est = sackSender;
+const sack = sackOption;
+const ackAt = ackWithSack;
 const retransmitted = (h: Harness) => h.events.filter((e) => e.kind === 'retransmit').map((e) => seqDiff(e.data.seq as never, lseq(0)));
 
 /**
