@@ -8,6 +8,7 @@ import type { VirtualLink } from '../link/virtual-link';
 import { Stack, type StackOptions } from '../stack/stack';
 import type { LabWorld } from './world';
 import { Firewall } from './firewall';
+import { HoldBack } from './hold-back';
 
 export const ADDR_A = '192.0.2.1';
 export const ADDR_B = '192.0.2.2';
@@ -19,6 +20,9 @@ export interface TwoHosts {
   /** Host firewalls (pass everything until a lab sets a filter); capture points sit outside them. */
   fwA: Firewall;
   fwB: Firewall;
+  /** Path spots between each host's capture point and the link that can hold a frame back (reordering). */
+  pathA: HoldBack;
+  pathB: HoldBack;
 }
 
 export function twoHosts(
@@ -35,9 +39,11 @@ export function twoHosts(
   const mk = (): Stack => new Stack({ clock: world.clock, random: world.random.fork(), probes: world.bus, ...opts.stack });
   const a = mk();
   const b = mk();
-  const fwA = new Firewall(world.capture(link.a, 'A'), world, 'A');
-  const fwB = new Firewall(world.capture(link.b, 'B'), world, 'B');
+  const pathA = new HoldBack(link.a, world, 'A');
+  const pathB = new HoldBack(link.b, world, 'B');
+  const fwA = new Firewall(world.capture(pathA, 'A'), world, 'A');
+  const fwB = new Firewall(world.capture(pathB, 'B'), world, 'B');
   a.addInterface({ device: fwA, ipv4: `${ADDR_A}/24` });
   b.addInterface({ device: fwB, ipv4: `${ADDR_B}/24` });
-  return { link, a, b, fwA, fwB };
+  return { link, a, b, fwA, fwB, pathA, pathB };
 }
