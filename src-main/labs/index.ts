@@ -21,6 +21,7 @@ import { zeroWindowLab } from './zero-window';
 import { sillyWindowLab } from './silly-window';
 import { interactiveLab } from './interactive';
 import { fastRecoveryLab } from './fast-recovery';
+import { reorderingLab } from './reordering';
 import { rtoBackoffLab } from './rto-backoff';
 import { slowStartLab } from './slow-start';
 import { ccCompareLab } from './cc-compare';
@@ -47,6 +48,7 @@ export const labs: LabModule[] = [
   zeroWindowLab,
   sillyWindowLab,
   fastRecoveryLab,
+  reorderingLab,
   rtoBackoffLab,
   slowStartLab,
   ccCompareLab,
