@@ -84,7 +84,7 @@ export async function startBrowserShell(opts: BrowserShellOptions): Promise<Brow
     })();
   });
 
-  attachWebSocketTransport({
+  const wss = attachWebSocketTransport({
     server,
     token,
     core: opts.core,
@@ -104,6 +104,14 @@ export async function startBrowserShell(opts: BrowserShellOptions): Promise<Brow
     url: `${origin}/?token=${token}`,
     close: () =>
       new Promise<void>((r) => {
+        // Upgraded WebSocket connections are no longer the HTTP server's, so server.close() would
+        // wait for every open tab: say Going Away (RFC 6455 §7.4.1) and drop any that does not
+        // answer the close handshake at once.
+        for (const ws of wss.clients) {
+          ws.close(1001, 'tcplab serve is stopping');
+          setTimeout(() => ws.terminate(), 500).unref();
+        }
+        wss.close();
         server.closeAllConnections();
         server.close(() => r());
       }),

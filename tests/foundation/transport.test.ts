@@ -176,6 +176,21 @@ describe('the WebSocket transport', () => {
     expect(await escape.text()).not.toContain('root:');
   });
 
+  it('close() ends open WebSocket connections too (Going Away), so `tcplab serve` stops with a tab open', async () => {
+    const own = await startBrowserShell({ host: '127.0.0.1', port: 0, rendererDir, core });
+    const token = new URL(own.url).searchParams.get('token')!;
+    const ws = new WebSocket(`ws://${new URL(own.url).host}/ws?token=${token}`);
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    // An upgraded socket is no longer the HTTP server's: without ending it, close() never resolved
+    // (this test then fails by its timeout).
+    await own.close();
+    expect(await closed).toBe(1001);
+  }, 10_000);
+
   it('binds to loopback only', async () => {
     await expect(
       startBrowserShell({ host: '0.0.0.0', port: 0, rendererDir, core }),
