@@ -9,6 +9,13 @@ declare global {
 }
 
 let apiPromise: Promise<TcplabApi> | undefined;
+const closedListeners = new Set<(reason: string) => void>();
+
+/** Called when the browser shell's connection to `tcplab serve` ends after it had worked. */
+export function onBackendClosed(cb: (reason: string) => void): () => void {
+  closedListeners.add(cb);
+  return () => closedListeners.delete(cb);
+}
 
 /** The only way the renderer talks to main: the preload's object in Electron, WebSocket otherwise. */
 export function getApi(): Promise<TcplabApi> {
@@ -21,7 +28,9 @@ export function getApi(): Promise<TcplabApi> {
         apiPromise = Promise.reject(new Error('missing token: open the URL that `tcplab serve` printed'));
       } else {
         const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-        apiPromise = connectWebSocketApi(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+        apiPromise = connectWebSocketApi(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`, (reason) => {
+          for (const cb of closedListeners) cb(reason);
+        });
       }
     }
   }

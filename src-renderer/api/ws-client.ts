@@ -14,7 +14,7 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
  * The contract over WebSocket (browser shell): the same API object the Electron preload exposes.
  * The token comes from the page URL that `tcplab serve` printed.
  */
-export function connectWebSocketApi(url: string): Promise<TcplabApi> {
+export function connectWebSocketApi(url: string, onClosed?: (reason: string) => void): Promise<TcplabApi> {
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
   const pending = new Map<number, Pending>();
@@ -39,9 +39,12 @@ export function connectWebSocketApi(url: string): Promise<TcplabApi> {
       console.error(`tcplab backend: ${msg.error.message}`);
     }
   });
-  ws.addEventListener('close', () => {
+  let opened = false;
+  ws.addEventListener('close', (ev: CloseEvent) => {
     for (const p of pending.values()) p.reject(new Error('connection to the tcplab backend closed'));
     pending.clear();
+    // After a working session (not a refused upgrade): `tcplab serve` stopped (1001 Going Away) or the connection broke.
+    if (opened) onClosed?.(ev.reason || `code ${ev.code}`);
   });
 
   const api: Record<string, unknown> = {};
@@ -66,7 +69,14 @@ export function connectWebSocketApi(url: string): Promise<TcplabApi> {
   };
 
   return new Promise((resolve, reject) => {
-    ws.addEventListener('open', () => resolve(api as TcplabApi), { once: true });
+    ws.addEventListener(
+      'open',
+      () => {
+        opened = true;
+        resolve(api as TcplabApi);
+      },
+      { once: true },
+    );
     ws.addEventListener('error', () => reject(new Error('cannot reach the tcplab backend (is `tcplab serve` running, and is the token in the URL right?)')), { once: true });
   });
 }

@@ -320,5 +320,8 @@ export default {
     then: 'Run it in a terminal, then try again.',
   },
   settings: { language: 'Language', theme: 'Theme', light: 'Light', dark: 'Dark' },
-  errors: { backend: 'Cannot reach the tcplab backend: {message}' },
+  errors: {
+    backend: 'Cannot reach the tcplab backend: {message}',
+    backendClosed: 'The tcplab backend closed the connection ({reason}). What is on screen stays, but nothing more will arrive: start `tcplab serve` again and open the URL it prints.',
+  },
 };

@@ -322,7 +322,10 @@ const zhCN: typeof en = {
     then: '在终端中运行它，然后重试。',
   },
   settings: { language: '语言', theme: '主题', light: '浅色', dark: '深色' },
-  errors: { backend: '无法连接 tcplab 后端：{message}' },
+  errors: {
+    backend: '无法连接 tcplab 后端：{message}',
+    backendClosed: 'tcplab 后端已关闭连接（{reason}）。屏幕上的内容会保留，但不会再有新数据：请重新运行 `tcplab serve` 并打开它打印的网址。',
+  },
 };
 
 export default zhCN;

@@ -3,7 +3,7 @@ import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { FrameSummary, SessionInfo, SessionStatus } from '@shared/model/frames';
 import type { ProbeEvent } from '@shared/model/probe';
 import type { AppInfo, SourceSpec, TcplabApi } from '@shared/ipc/contract';
-import { getApi } from '../api';
+import { getApi, onBackendClosed } from '../api';
 
 interface SessionData {
   info: SessionInfo;
@@ -26,6 +26,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** Which shell carries the app: Electron saves through the native dialog, the browser downloads. */
   const shell = ref<AppInfo['shell'] | null>(null);
   const error = ref<string | null>(null);
+  /** The backend went away after a working session (`tcplab serve` stopped): why, as the close frame said. */
+  const backendClosed = ref<string | null>(null);
   /** Bumped once per animation frame when data arrived; views read it to redraw. */
   const revision = ref(0);
   let api: TcplabApi | null = null;
@@ -51,6 +53,7 @@ export const useSessionsStore = defineStore('sessions', () => {
   }
 
   async function connect(): Promise<void> {
+    onBackendClosed((reason) => (backendClosed.value = reason));
     try {
       api = await getApi();
     } catch (err) {
@@ -135,5 +138,5 @@ export const useSessionsStore = defineStore('sessions', () => {
   const selected = computed(() => (selectedId.value === null ? null : (sessions.value.get(selectedId.value) ?? null)));
   const list = computed(() => [...sessions.value.values()].map((s) => s.info));
 
-  return { sessions, revision, selectedId, shell, selected, list, error, connect, open, openDemo, adopt, close, pause, resume, api: () => api };
+  return { sessions, revision, selectedId, shell, selected, list, error, backendClosed, connect, open, openDemo, adopt, close, pause, resume, api: () => api };
 });
