@@ -1,7 +1,7 @@
 import { decodePacket } from '@shared/wire/decode';
 import { ADDR_A, ADDR_B } from './hosts';
 import { expect } from './inspect';
-import { connOf, listenOn, pattern, readAll } from './tcp-hosts';
+import { connOf, pattern, receiveEach } from './tcp-hosts';
 import { runTcpLab, segments } from './tcp-lab';
 import { TcpSocket } from '../stack/tcp/socket';
 import type { LabModule, LabRun } from './types';
@@ -118,15 +118,7 @@ export const fastRecoveryLab: LabModule = {
   ],
   async run(params) {
     return runTcpLab('fast-recovery', params, { a: { timestamps: false }, b: { timestamps: false } }, async (x) => {
-      const server = listenOn(x.h.tcpB, 5001);
-      const results: Record<number, number> = {};
-      void (async () => {
-        for (;;) {
-          const s = await server.accept();
-          const port = connOf(s).endpoints.remotePort;
-          void readAll(s).then((n) => (results[port] = n));
-        }
-      })();
+      const results = receiveEach(x.h.tcpB, 5001);
       // Drop the first transmission of the chosen segments of the flow being run.
       let flow: { port: number; iss: number } | null = null;
       const dropped = new Set<number>();

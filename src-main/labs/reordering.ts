@@ -2,7 +2,7 @@ import { decodePacket } from '@shared/wire/decode';
 import type { ProbeEvent } from '@shared/model/probe';
 import { ADDR_A, ADDR_B } from './hosts';
 import { expect } from './inspect';
-import { connOf, listenOn, pattern, readAll } from './tcp-hosts';
+import { connOf, pattern, receiveEach } from './tcp-hosts';
 import { runTcpLab, segments, type Seg } from './tcp-lab';
 import { TcpSocket } from '../stack/tcp/socket';
 import type { LabModule, LabRun } from './types';
@@ -230,15 +230,7 @@ export const reorderingLab: LabModule = {
     // Timestamps off: the D-SACK is the only evidence of the spurious retransmission. With them, the
     // ACK ending recovery echoes the original's TSval and the Eifel check (RFC 3522) undoes first.
     return runTcpLab('reordering', params, { a: { timestamps: false }, b: { timestamps: false } }, async (x) => {
-      const server = listenOn(x.h.tcpB, 5001);
-      const results: Record<number, number> = {};
-      void (async () => {
-        for (;;) {
-          const s = await server.accept();
-          const port = connOf(s).endpoints.remotePort;
-          void readAll(s).then((n) => (results[port] = n));
-        }
-      })();
+      const results = receiveEach(x.h.tcpB, 5001);
       // Hold back the first transmission of segment HELD of the flow being run (once per run).
       let flow: { port: number; iss: number } | null = null;
       let held = false;

@@ -108,6 +108,23 @@ export function listenOn(layer: TcpLayer, port: number, setup?: (s: TcpSocket) =
   return s;
 }
 
+/**
+ * A server on `port` that accepts every connection and reads each to its end: the bytes each
+ * client port sent, filled in when that connection's data ends (labs that run several flows).
+ */
+export function receiveEach(layer: TcpLayer, port: number): Record<number, number> {
+  const server = listenOn(layer, port);
+  const received: Record<number, number> = {};
+  void (async () => {
+    for (;;) {
+      const s = await server.accept();
+      const clientPort = connOf(s).endpoints.remotePort;
+      void readAll(s).then((n) => (received[clientPort] = n));
+    }
+  })();
+  return received;
+}
+
 /** The connection under a socket (throws if none). */
 export function connOf(sock: TcpSocket): TcpConnection {
   const c = sock.connection;
