@@ -642,11 +642,17 @@ export class TcpAnalyzer {
       const end = seqRel + seglen;
       const seenBefore = fwd.seen.covered(seqRel, end) > 0;
       const reportedMissing = rev.highSackedRel > seqRel || fwd.ackedRel >= end || rev.dupacknum > 0;
-      aflags |= seenBefore || reportedMissing ? A_SACK_RETRANSMISSION : A_SACK_OUT_OF_ORDER;
+      // Sent after the highest segment (a newer TSval; RFC 7323 clocks only move forward): a
+      // resend of bytes whose first copy the capture missed, not a segment the network reordered.
+      const sentLater = p.tsval !== undefined && fwd.highTsval !== undefined && ((p.tsval - fwd.highTsval) | 0) > 0;
+      aflags |= seenBefore || reportedMissing || sentLater ? A_SACK_RETRANSMISSION : A_SACK_OUT_OF_ORDER;
       s.analysisFlags[row] = aflags;
     }
     if (seglen > 0 || flags & (TH_SYN | TH_FIN)) {
-      if (endRel > fwd.highRel) fwd.highRel = endRel;
+      if (endRel > fwd.highRel) {
+        fwd.highRel = endRel;
+        fwd.highTsval = p.tsval;
+      }
       if (seglen > 0) fwd.seen.add(seqRel, seqRel + seglen);
     }
     // SACK-aware bytes in flight: sent, not cumulatively ACKed and not SACKed (RFC 6675 "pipe"

@@ -163,11 +163,11 @@ export const FIELDS: Record<string, { get: Getter; description: string }> = {
   },
   'tcplab.analysis.sack_retransmission': {
     get: flag(A_SACK_RETRANSMISSION),
-    description: 'below the highest sequence sent and seen before or reported missing (SACK-aware)',
+    description: 'below the highest sequence sent and seen before, reported missing, or sent later (a newer TSval than the highest segment) (SACK-aware)',
   },
   'tcplab.analysis.sack_out_of_order': {
     get: flag(A_SACK_OUT_OF_ORDER),
-    description: 'below the highest sequence sent, never seen and never reported missing (SACK-aware)',
+    description: 'below the highest sequence sent, never seen, never reported missing, and not sent later (SACK-aware)',
   },
   'tcplab.analysis.window_probe': {
     get: flag(A_WINDOW_PROBE),

@@ -124,6 +124,8 @@ export class Flow {
   // --- tcplab ---
   /** Highest relative sequence end sent (unwrapped), for SACK-aware values. */
   highRel = 0;
+  /** TSval of the segment that last raised highRel (RFC 7323), if it had one. */
+  highTsval: number | undefined = undefined;
   /** Unwrapped relative cumulative ACK this endpoint has received from the peer. */
   ackedRel = 0;
   /** Sequence ranges of this direction seen in the capture (above the peer's cumulative ACK). */

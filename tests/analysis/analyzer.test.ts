@@ -12,6 +12,7 @@ import {
   A_LOST_PACKET,
   A_RETRANSMISSION,
   A_REUSED_PORTS,
+  A_SACK_OUT_OF_ORDER,
   A_SACK_RETRANSMISSION,
   A_WINDOW_PROBE,
   A_ZERO_WINDOW,
@@ -93,6 +94,31 @@ describe('conversations and sequence numbers', () => {
     expect(an.conversations).toHaveLength(1);
     expect(an.store.analysisFlags[1]! & A_RETRANSMISSION).toBeTruthy();
     expect(an.store.analysisFlags[1]! & A_REUSED_PORTS).toBe(0);
+  });
+});
+
+describe('SACK-aware retransmission or out-of-order', () => {
+  /** 5 segments with timestamps; the first copy of segment 2 is not in the capture. */
+  function gap(lateTsval: number) {
+    const t = new Trace().handshake();
+    for (const k of [0, 1, 3, 4]) t.add({ t: 10 + k * 0.01, from: 'a', flags: 'A', seq: 1 + k * M, ack: 1, len: M, win: 502, ts: [100 + k, 50] });
+    // The bytes of segment 2 appear only now, below the highest sequence, never captured before
+    // and not reported missing (no SACK, no duplicate ACK yet).
+    t.add({ t: 12, from: 'a', flags: 'A', seq: 1 + 2 * M, ack: 1, len: M, win: 502, ts: [lateTsval, 50] });
+    const an = analyzeSegments(t.inputs());
+    return an.store.analysisFlags[7]!;
+  }
+
+  it('a copy with a newer TSval than the highest segment was sent after it: a retransmission (its first copy escaped the capture)', () => {
+    const f = gap(300);
+    expect(f & A_SACK_RETRANSMISSION).toBeTruthy();
+    expect(f & A_SACK_OUT_OF_ORDER).toBe(0);
+  });
+
+  it('with an older TSval it was sent before the highest segment: out of order', () => {
+    const f = gap(102);
+    expect(f & A_SACK_OUT_OF_ORDER).toBeTruthy();
+    expect(f & A_SACK_RETRANSMISSION).toBe(0);
   });
 });
 

@@ -30,6 +30,8 @@ export interface SegmentSpec {
   sackPermitted?: boolean;
   /** SACK blocks in the receiver's relative numbers. */
   sack?: [number, number][];
+  /** Timestamps option [TSval, TSecr] (RFC 7323). */
+  ts?: [number, number];
 }
 
 const LETTERS: Record<string, number> = { F: 0x01, S: 0x02, R: 0x04, P: 0x08, A: 0x10, E: 0x40, C: 0x80 };
@@ -66,6 +68,7 @@ export class Trace {
     if (spec.mss !== undefined) options.push({ kind: 'mss', value: spec.mss });
     if (spec.sackPermitted) options.push({ kind: 'sack-permitted' });
     if (spec.ws !== undefined) options.push({ kind: 'wscale', shift: spec.ws });
+    if (spec.ts) options.push({ kind: 'timestamps', tsval: spec.ts[0], tsecr: spec.ts[1] });
     if (spec.sack) {
       options.push({
         kind: 'sack',
@@ -108,6 +111,8 @@ export class Trace {
         wscale: spec.ws,
         sackPermitted: spec.sackPermitted,
         sackBlocks,
+        tsval: spec.ts?.[0],
+        tsecr: spec.ts?.[1],
       };
     });
   }
