@@ -1101,7 +1101,7 @@ export class TcpConnection {
           this.probeCc('exit-recovery');
           // D-SACKs that came during recovery may already have answered every retransmission, or
           // this full ACK echoes a timestamp from before them (RFC 3522, Linux tcp_try_undo_recovery).
-          this.undoIfSpurious(this.ackEchoesOriginal(seg) ? 'timestamps' : 'dsack');
+          this.undoIfSpurious(this.echoesOriginal(ts) ? 'timestamps' : 'dsack');
         } else {
           // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next unacknowledged segment.
           this.cc.onRecoveryAck?.({ now, ackedBytes: acked, flightSize: flightBefore, mss, appLimited: false, sack: this.sackOk });
@@ -1117,7 +1117,7 @@ export class TcpConnection {
       } else if (acked > 0) {
         // The first ACKs of new data after an RTO: one that echoes a timestamp from before the
         // retransmissions says the timeout was spurious (RFC 3522 §3.2; Linux tcp_try_undo_loss).
-        if (this.recover !== null && seqLt(seqAdd(ack, -acked), this.recover) && this.ackEchoesOriginal(seg)) this.undoIfSpurious('timestamps');
+        if (this.recover !== null && seqLt(seqAdd(ack, -acked), this.recover) && this.echoesOriginal(ts)) this.undoIfSpurious('timestamps');
         const appLimited = this.sendBuffer.length - this.sentOffset() <= 0 && flightBefore < this.cc.cwnd;
         this.cc.onAck({
           now,
@@ -1487,10 +1487,8 @@ export class TcpConnection {
     this.probeCc('undo');
   }
 
-  /** RFC 3522 §3.2 for the ACK in hand: it echoes a TSval older than the episode's first retransmission. */
-  private ackEchoesOriginal(seg: TcpSegment): boolean {
-    if (!this.tsOk) return false;
-    const ts = findTimestamps(seg.options);
+  /** RFC 3522 §3.2 for the ACK in hand (its timestamps, as ackAdvance read them): it echoes a TSval older than the episode's first retransmission. */
+  private echoesOriginal(ts: { tsecr: number } | null): boolean {
     return ts !== null && ts.tsecr !== 0 && this.undoEpisode.echoesOriginal(ts.tsecr);
   }
 
