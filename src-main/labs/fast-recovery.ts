@@ -1,9 +1,8 @@
 import { decodePacket } from '@shared/wire/decode';
-import { ADDR_A, ADDR_B } from './hosts';
+import { ADDR_A } from './hosts';
 import { expect } from './inspect';
-import { connOf, pattern, receiveEach } from './tcp-hosts';
-import { runTcpLab, segments } from './tcp-lab';
-import { TcpSocket } from '../stack/tcp/socket';
+import { receiveEach } from './tcp-hosts';
+import { runFlow, runTcpLab, segments } from './tcp-lab';
 import type { LabModule, LabRun } from './types';
 
 /** Data segments (by index from the first data byte) whose first transmission is dropped. */
@@ -137,23 +136,15 @@ export const fastRecoveryLab: LabModule = {
         return false;
       };
       for (const key of ['newreno', 'sack'] as const) {
-        const c = new TcpSocket(x.h.tcpA);
         // SACK is negotiated in the handshake: both ends must permit it.
         x.h.tcpB.options.config.sack = key === 'sack';
         x.h.tcpA.options.config.sack = key === 'sack';
         x.step(key === 'sack' ? 'run 2: NewReno with SACK' : 'run 1: NewReno without SACK');
-        await x.outcome(c.connect(ADDR_B, 5001), 10_000);
-        const conn = connOf(c);
-        flow = { port: conn.endpoints.localPort, iss: conn.iss };
-        dropped.clear();
-        x.result(`${key}Port`, flow.port);
-        x.result(`${key}Iss`, flow.iss);
-        await x.outcome(c.send(pattern(SEGMENTS * MSS)), 30_000);
-        await x.outcome(c.close(), 1000);
-        await x.sleep(3000);
-        x.result(`${key}Received`, results[flow.port] ?? 0);
+        await runFlow(x, key, 5001, SEGMENTS * MSS, results, (f) => {
+          flow = f;
+          dropped.clear();
+        });
       }
-      void ADDR_B;
     });
   },
 };

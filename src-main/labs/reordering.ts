@@ -1,10 +1,9 @@
 import { decodePacket } from '@shared/wire/decode';
 import type { ProbeEvent } from '@shared/model/probe';
-import { ADDR_A, ADDR_B } from './hosts';
+import { ADDR_A } from './hosts';
 import { expect } from './inspect';
-import { connOf, pattern, receiveEach } from './tcp-hosts';
-import { runTcpLab, segments, type Seg } from './tcp-lab';
-import { TcpSocket } from '../stack/tcp/socket';
+import { receiveEach } from './tcp-hosts';
+import { runFlow, runTcpLab, segments, type Seg } from './tcp-lab';
 import type { LabModule, LabRun } from './types';
 
 /**
@@ -248,17 +247,10 @@ export const reorderingLab: LabModule = {
         // Labs run with undo off (LAB_TCP_DEFAULTS); the sender's setting is what counts.
         x.h.tcpA.options.config.undo = key === 'undone';
         x.step(key === 'undone' ? 'run 2: undo on — a D-SACK may undo the reduction' : 'run 1: undo off — the reduction stands');
-        const c = new TcpSocket(x.h.tcpA);
-        await x.outcome(c.connect(ADDR_B, 5001), 10_000);
-        const conn = connOf(c);
-        flow = { port: conn.endpoints.localPort, iss: conn.iss };
-        held = false;
-        x.result(`${key}Port`, flow.port);
-        x.result(`${key}Iss`, flow.iss);
-        await x.outcome(c.send(pattern(SEGMENTS * MSS)), 30_000);
-        await x.outcome(c.close(), 1000);
-        await x.sleep(3000);
-        x.result(`${key}Received`, results[flow.port] ?? 0);
+        await runFlow(x, key, 5001, SEGMENTS * MSS, results, (f) => {
+          flow = f;
+          held = false;
+        });
       }
     });
   },

@@ -6,9 +6,10 @@ import type { ProbeValue } from '@shared/model/probe';
 import type { TcpConfig } from '../stack/tcp/connection';
 import { congestionSeries } from '../stack/tcp/congestion/probes';
 import type { ImpairmentConfig } from '../link/impairment';
-import { twoHosts, type TwoHosts } from './hosts';
+import { ADDR_B, twoHosts, type TwoHosts } from './hosts';
 import { decodedFrames, type SeenFrame } from './inspect';
-import { setupTcp, type TcpPair } from './tcp-hosts';
+import { connOf, pattern, setupTcp, type TcpPair } from './tcp-hosts';
+import { TcpSocket } from '../stack/tcp/socket';
 import type { LabParams, LabRun } from './types';
 import { LabWorld } from './world';
 
@@ -24,6 +25,33 @@ export interface TcpLabContext {
   /** Awaits a promise while the clock runs; `{ ok, value | errno }`. */
   outcome<T>(p: Promise<T>, limitMs: number): Promise<{ ok: true; value: T } | { ok: false; errno: string }>;
   result(key: string, v: ProbeValue): void;
+}
+
+/**
+ * One flow of a lab that runs several in turn: A connects to B:`port`, sends `bytes` of the
+ * pattern, closes and lets 3 s pass. Records `${key}Port`, `${key}Iss` and `${key}Received` (from
+ * `received`, a receiveEach table). `onConnected` aims the lab's path rule at this flow before any
+ * data leaves.
+ */
+export async function runFlow(
+  x: TcpLabContext,
+  key: string,
+  port: number,
+  bytes: number,
+  received: Record<number, number>,
+  onConnected: (flow: { port: number; iss: number }) => void,
+): Promise<void> {
+  const c = new TcpSocket(x.h.tcpA);
+  await x.outcome(c.connect(ADDR_B, port), 10_000);
+  const conn = connOf(c);
+  const flow = { port: conn.endpoints.localPort, iss: conn.iss };
+  onConnected(flow);
+  x.result(`${key}Port`, flow.port);
+  x.result(`${key}Iss`, flow.iss);
+  await x.outcome(c.send(pattern(bytes)), 30_000);
+  await x.outcome(c.close(), 1000);
+  await x.sleep(3000);
+  x.result(`${key}Received`, received[flow.port] ?? 0);
 }
 
 export async function runTcpLab(
