@@ -3,7 +3,7 @@
  * transport protocols through the seam in protocols.ts, and sending with routing, fragmentation
  * and ARP resolution. Does not forward (a host, RFC 1122 §3.3.4.2 "silently discard").
  */
-import { IPV4_MIN_HEADER_LENGTH, Ipv4View, emitIpv4Into } from '@shared/wire/ipv4';
+import { IPPROTO_TCP, IPV4_MIN_HEADER_LENGTH, Ipv4View, emitIpv4Into } from '@shared/wire/ipv4';
 import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV4 } from '@shared/wire/ethernet';
 import { writeEthernetHeader } from '../ethernet-out';
 import { ipv4ToString } from '@shared/wire/address';
@@ -13,9 +13,6 @@ import type { Stack } from '../stack';
 import { payloadBytes, type IpProtocolHandler, type Ipv4Datagram, type Ipv4SendRequest, type Ipv4SendResult } from './protocols';
 import { Reassembler, type ExpiredDatagram, type ReassemblyOptions } from './reassembly';
 import { FrameSlab } from '../frame-slab';
-
-/** Segmentation offload applies to TCP only (RFC 9293 protocol number). */
-const IPPROTO_TCP = 6;
 
 /** What the IP layer knows about a received datagram beyond the seam (for ICMP errors). */
 export interface ReceivedDatagram extends Ipv4Datagram {
